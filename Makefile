@@ -1,0 +1,40 @@
+# The two entry points: `make demo` and `make test`. Both install everything they need.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+DEMO := build/demo/wine_fanout-pipeline
+BUILD_DEPS := hatchling hatch-jupyter-builder hatch-nodejs-version editables "jupyterlab>=4.6,<5"
+
+.PHONY: demo test install lint typecheck unit integration bench clean
+
+$(VENV)/.installed: pyproject.toml package.json yarn.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(BUILD_DEPS)
+	# builds the JupyterLab extension too (jlpm install + build via hatch-jupyter-builder)
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[data,lab,test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/cellops promote examples/wine_fanout.ipynb -o $(DEMO)
+	$(BIN)/cellops run $(DEMO)
+	$(BIN)/cellops run $(DEMO) -p n_estimators=10
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/jlpm run lint:check
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -n 2 --durations=15
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf build $(DEMO) .pytest_cache .mypy_cache .ruff_cache

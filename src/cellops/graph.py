@@ -1,0 +1,355 @@
+"""The stage DAG: data edges from static analysis, explicit ``after:`` edges, order and cycles.
+
+A stage's inputs are the names it reads whose most recent definition (in notebook order, as a
+top-to-bottom run would see them) is in another stage; the defining stage then outputs them.
+Only names that cross a stage boundary are stored, and stages that share no names stay
+independent, so a fan-out runs in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cellops.analysis import (
+    BUILTIN_NAMES,
+    CellAnalysis,
+    LiteralParameter,
+    Statement,
+    analyze_cell,
+    literal_parameters,
+    select_statements,
+    split_statements,
+)
+from cellops.notebook import Notebook
+from cellops.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    names: tuple[str, ...]  # empty for a pure after: edge
+    explicit: bool  # an after: tag asked for it
+
+
+@dataclass(frozen=True)
+class StageFlow:
+    stage: TaggedStage
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    output_cells: dict[str, int] = field(compare=False, hash=False)  # name -> defining cell
+    parameters: tuple[str, ...] = ()
+    setup: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (setup cell, statement indices)
+    imports: tuple[str, ...] = ()
+    upstream: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.stage.name
+
+
+@dataclass(frozen=True)
+class PipelineGraph:
+    stages: tuple[StageFlow, ...]  # in a topological order (notebook order where free)
+    edges: tuple[Edge, ...]
+    parameters: tuple[LiteralParameter, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    setup_statements: dict[int, tuple[Statement, ...]] = field(compare=False, hash=False)
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    def stage(self, name: str) -> StageFlow:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+Kind = Literal["param", "setup", "stage"]
+
+
+class _Flow:
+    def __init__(self, nb: Notebook, tagged: TaggedNotebook) -> None:
+        self.nb = nb
+        self.tagged = tagged
+        self.diags: list[Diagnostic] = list(tagged.diagnostics)
+        self.analysis: dict[int, CellAnalysis] = {}
+        self.stage_of: dict[int, str] = {
+            i: s.name for s in tagged.stages for i in s.cells
+        }
+        self.inputs: dict[str, dict[str, str]] = {s.name: {} for s in tagged.stages}
+        self.outputs: dict[str, dict[str, int]] = {s.name: {} for s in tagged.stages}
+        self.params_used: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
+        self.setup_used: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
+        self.imports: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
+        self.star = False
+
+    def analyse(self, index: int) -> CellAnalysis:
+        cached = self.analysis.get(index)
+        if cached is None:
+            cell = self.nb.cells[index]
+            cached = analyze_cell(cell.source)
+            self.analysis[index] = cached
+            if cached.error and self.tagged.roles[index] in ("stage", "setup"):
+                self.diags.append(
+                    diagnostic(
+                        "error",
+                        "syntax-error",
+                        f"the code does not parse ({cached.error}); fix it, or tag the cell "
+                        "'skip' to leave it out of the pipeline",
+                        cell,
+                        self.stage_of.get(index),
+                    )
+                )
+        return cached
+
+    def parameters(self) -> tuple[LiteralParameter, ...]:
+        idx = self.tagged.parameters_cell
+        if idx is None:
+            return ()
+        cell = self.nb.cells[idx]
+        params, problems = literal_parameters(cell.source)
+        for problem in problems:
+            self.diags.append(
+                diagnostic(
+                    "error",
+                    "non-literal-parameter",
+                    f"parameters cell: {problem}",
+                    cell,
+                )
+            )
+        return params
+
+    def run(self) -> PipelineGraph:
+        params = self.parameters()
+        roles = self.tagged.roles
+        last: dict[str, tuple[Kind, str, int]] = {p.name: ("param", "", self.tagged.parameters_cell or 0) for p in params}
+        setup_statements: dict[int, tuple[Statement, ...]] = {}
+        for idx in self.tagged.setup_cells:
+            stmts = split_statements(self.nb.cells[idx].source)
+            setup_statements[idx] = stmts
+            self.analyse(idx)
+            for st in stmts:
+                for name in st.defines:
+                    last.setdefault(name, ("setup", "", idx))
+        skip_defs: dict[str, int] = {}
+        later_defs: dict[str, int] = {}
+        for cell in self.nb.cells:
+            if cell.cell_type != "code" or roles[cell.index] == "parameters":
+                continue
+            a = self.analyse(cell.index)
+            self.star = self.star or (a.star_import and roles[cell.index] != "skip")
+            for name in a.defines | a.mutates:
+                later_defs.setdefault(name, cell.index)
+        local: dict[str, set[str]] = {s.name: set() for s in self.tagged.stages}
+        for cell in self.nb.cells:
+            if cell.cell_type != "code":
+                continue
+            role = roles[cell.index]
+            a = self.analyse(cell.index)
+            if role == "skip":
+                for name in a.defines | a.mutates:
+                    skip_defs.setdefault(name, cell.index)
+                continue
+            if role == "setup":
+                for name in a.defines:
+                    last[name] = ("setup", "", cell.index)
+                continue
+            if role != "stage":
+                continue
+            stage = self.stage_of[cell.index]
+            self.imports[stage] |= a.imports
+            for name in sorted(a.uses):
+                if name in local[stage]:
+                    continue
+                self.resolve(name, stage, cell.index, last, skip_defs, later_defs)
+            local[stage] |= a.defines | a.mutates
+            local[stage] -= a.deletes
+            for name in a.defines | a.mutates:
+                last[name] = ("stage", stage, cell.index)
+            for name in a.deletes:
+                last.pop(name, None)
+        return self.assemble(params, setup_statements)
+
+    def resolve(
+        self,
+        name: str,
+        stage: str,
+        index: int,
+        last: dict[str, tuple[Kind, str, int]],
+        skip_defs: dict[str, int],
+        later_defs: dict[str, int],
+    ) -> None:
+        cell = self.nb.cells[index]
+        found = last.get(name)
+        if found is None:
+            if name in skip_defs and skip_defs[name] < index:
+                other = self.nb.cells[skip_defs[name]]
+                self.diags.append(
+                    diagnostic(
+                        "error",
+                        "hidden-state",
+                        f"stage '{stage}' uses '{name}', which only the skip cell "
+                        f"{other.label} defines; the pipeline never runs skip cells, so move that "
+                        "code into a stage or a setup cell",
+                        cell,
+                        stage,
+                    )
+                )
+            elif name in later_defs and later_defs[name] > index:
+                other = self.nb.cells[later_defs[name]]
+                self.diags.append(
+                    diagnostic(
+                        "error",
+                        "hidden-state",
+                        f"stage '{stage}' uses '{name}' before any cell defines it (it is first "
+                        f"defined later, in {other.label}); this works only with leftover "
+                        "notebook state: move the definition above this cell",
+                        cell,
+                        stage,
+                    )
+                )
+            elif name not in BUILTIN_NAMES and not self.star:
+                self.diags.append(
+                    diagnostic(
+                        "warning",
+                        "undefined-name",
+                        f"stage '{stage}' uses '{name}', which no cell of the notebook defines; "
+                        "the stage will fail with NameError unless the kernel provides it",
+                        cell,
+                        stage,
+                    )
+                )
+            return
+        kind, source, def_index = found
+        if kind == "param":
+            self.params_used[stage].add(name)
+        elif kind == "setup":
+            self.setup_used[stage].add(name)
+        elif source != stage:
+            self.inputs[stage].setdefault(name, source)
+            self.outputs[source][name] = def_index
+
+    def assemble(
+        self, params: tuple[LiteralParameter, ...], setup_statements: dict[int, tuple[Statement, ...]]
+    ) -> PipelineGraph:
+        param_names = {p.name for p in params}
+        edges: dict[tuple[str, str], tuple[set[str], bool]] = {}
+        for stage, ins in self.inputs.items():
+            for name, src in ins.items():
+                edges.setdefault((src, stage), (set(), False))[0].add(name)
+        for s in self.tagged.stages:
+            for target, _ in s.after:
+                names, _explicit = edges.get((target, s.name), (set(), False))
+                edges[(target, s.name)] = (names, True)
+        order = self.order(edges)
+        flows = []
+        for s in order:
+            setup: list[tuple[int, tuple[int, ...]]] = []
+            params_used = set(self.params_used[s.name])
+            imports = set(self.imports[s.name])
+            # One selection over every setup cell: a helper in one cell may need an import
+            # from another.
+            flat = [(idx, i, st) for idx, stmts in setup_statements.items()
+                    for i, st in enumerate(stmts)]
+            chosen = select_statements([st for _, _, st in flat], self.setup_used[s.name])
+            per_cell: dict[int, list[int]] = {}
+            for k in chosen:
+                idx, i, st = flat[k]
+                per_cell.setdefault(idx, []).append(i)
+                params_used |= st.uses & param_names
+                imports |= st.imports
+            setup = [(idx, tuple(ix)) for idx, ix in per_cell.items()]
+            outs = self.outputs[s.name]
+            flows.append(
+                StageFlow(
+                    stage=s,
+                    inputs=tuple(sorted(self.inputs[s.name])),
+                    outputs=tuple(sorted(outs)),
+                    output_cells=dict(sorted(outs.items())),
+                    parameters=tuple(p.name for p in params if p.name in params_used),
+                    setup=tuple(setup),
+                    imports=tuple(sorted(imports)),
+                    upstream=tuple(sorted({a for (a, b) in edges if b == s.name})),
+                )
+            )
+        edge_list = tuple(
+            Edge(a, b, tuple(sorted(names)), explicit)
+            for (a, b), (names, explicit) in sorted(
+                edges.items(), key=lambda kv: (self.position(kv[0][0]), self.position(kv[0][1]))
+            )
+        )
+        return PipelineGraph(tuple(flows), edge_list, params, tuple(self.diags), setup_statements)
+
+    def position(self, stage: str) -> int:
+        for s in self.tagged.stages:
+            if s.name == stage:
+                return s.first_cell
+        return -1
+
+    def order(self, edges: dict[tuple[str, str], tuple[set[str], bool]]) -> list[TaggedStage]:
+        """Kahn's algorithm, taking the earliest stage in the notebook among the ready ones."""
+        stages = {s.name: s for s in self.tagged.stages}
+        indeg = {n: 0 for n in stages}
+        succ: dict[str, list[str]] = {n: [] for n in stages}
+        for a, b in edges:
+            indeg[b] += 1
+            succ[a].append(b)
+        ready = sorted((n for n, d in indeg.items() if d == 0), key=self.position)
+        out: list[TaggedStage] = []
+        while ready:
+            n = ready.pop(0)
+            out.append(stages[n])
+            for m in succ[n]:
+                indeg[m] -= 1
+                if indeg[m] == 0:
+                    ready.append(m)
+                    ready.sort(key=self.position)
+        if len(out) < len(stages):
+            self.report_cycle(edges, {n for n, d in indeg.items() if d > 0})
+            out.extend(s for s in self.tagged.stages if s not in out)
+        return out
+
+    def report_cycle(self, edges: dict[tuple[str, str], tuple[set[str], bool]], left: set[str]) -> None:
+        succ = {n: sorted((b for (a, b) in edges if a == n and b in left), key=self.position) for n in left}
+        start = min(left, key=self.position)
+        path = [start]
+        seen = {start: 0}
+        node = start
+        while True:
+            node = succ[node][0]
+            if node in seen:
+                cycle = path[seen[node]:] + [node]
+                break
+            seen[node] = len(path)
+            path.append(node)
+        links = []
+        culprit = None
+        for a, b in zip(cycle, cycle[1:]):
+            names, explicit = edges[(a, b)]
+            if explicit:
+                stage = next(s for s in self.tagged.stages if s.name == b)
+                idx = next(i for t, i in stage.after if t == a)
+                culprit = culprit or self.nb.cells[idx]
+                links.append(f"{b} after:{a} ({self.nb.cells[idx].label})")
+            else:
+                links.append(f"{b} uses {', '.join(sorted(names))} from {a}")
+        first = self.nb.cells[min(stages.first_cell for stages in self.tagged.stages if stages.name in left)]
+        self.diags.append(
+            diagnostic(
+                "error",
+                "cycle",
+                "stages form a cycle: " + " -> ".join(cycle) + " (" + "; ".join(links) + "); "
+                "remove an after: tag or move the code so data flows one way",
+                culprit or first,
+                cycle[0],
+            )
+        )
+
+
+def build_graph(nb: Notebook, tagged: TaggedNotebook) -> PipelineGraph:
+    """Stages with inputs, outputs, parameters and setup code, plus edges and diagnostics."""
+    return _Flow(nb, tagged).run()

@@ -1,0 +1,139 @@
+"""Reading and writing notebooks as plain JSON.
+
+cellops reads notebooks with the standard library rather than nbformat: the CLI must start in
+well under half a second, and nbformat's schema validation alone costs more than that budget
+on large notebooks. The checks here are the ones cellops relies on (nbformat 4.5+, cell ids,
+sources), each failing with a message that says how to fix the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cellops.errors import NotebookError
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int
+    id: str
+    cell_type: str  # "code" | "markdown" | "raw"
+    source: str
+    tags: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def label(self) -> str:
+        """How messages name this cell: its position (as JupyterLab shows it, from 1) and id."""
+        return f"cell {self.index + 1} (id {self.id})"
+
+
+@dataclass(frozen=True)
+class Notebook:
+    path: str
+    cells: tuple[Cell, ...]
+    metadata: dict[str, Any] = field(compare=False, hash=False)
+    sha256: str
+    nbformat_minor: int
+
+    @property
+    def kernel_name(self) -> str:
+        spec = self.metadata.get("kernelspec") or {}
+        name = spec.get("name") if isinstance(spec, dict) else None
+        return name if isinstance(name, str) and name else "python3"
+
+
+def source_text(source: object) -> str:
+    """A cell source is a string or a list of strings in the file format."""
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(s, str) for s in source):
+        return "".join(source)
+    raise TypeError("source must be a string or a list of strings")
+
+
+def read_notebook(path: str | Path) -> Notebook:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise NotebookError(f"{p}: no such file; check the notebook path") from None
+    except IsADirectoryError:
+        raise NotebookError(f"{p}: is a directory, not a notebook (.ipynb) file") from None
+    return parse_notebook(raw, str(p))
+
+
+def parse_notebook(raw: bytes | str, name: str = "<notebook>") -> Notebook:
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        nb = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise NotebookError(
+            f"{name}: not valid notebook JSON{where} ({exc.__class__.__name__}); "
+            "restore it from version control or re-save it from JupyterLab"
+        ) from None
+    if not isinstance(nb, dict) or "cells" not in nb and "worksheets" not in nb:
+        raise NotebookError(
+            f"{name}: this JSON file is not a Jupyter notebook (no 'cells'); pass an .ipynb file"
+        )
+    major = nb.get("nbformat")
+    if major != 4:
+        raise NotebookError(
+            f"{name}: notebook format {major} is not supported; convert it with "
+            f"'jupyter nbconvert --to notebook --nbformat 4 {name}' and promote the result"
+        )
+    minor = nb.get("nbformat_minor", 0)
+    cells_raw = nb.get("cells")
+    if not isinstance(cells_raw, list):
+        raise NotebookError(f"{name}: 'cells' must be a list; the notebook file is damaged")
+    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    cells: list[Cell] = []
+    seen: dict[str, int] = {}
+    for i, c in enumerate(cells_raw):
+        if not isinstance(c, dict):
+            raise NotebookError(f"{name}: cell {i + 1} is not an object; the notebook file is damaged")
+        cid = c.get("id")
+        if not isinstance(cid, str) or not cid:
+            raise NotebookError(
+                f"{name}: cell {i + 1} has no id (ids arrived with nbformat 4.5); open the "
+                "notebook in JupyterLab 3 or newer and save it, which adds ids, then promote again"
+            )
+        if cid in seen:
+            raise NotebookError(
+                f"{name}: cells {seen[cid] + 1} and {i + 1} share the id {cid!r}; give one of "
+                "them a new id (copy the cell's content into a new cell) and save"
+            )
+        seen[cid] = i
+        ctype = c.get("cell_type")
+        if ctype not in ("code", "markdown", "raw"):
+            raise NotebookError(f"{name}: cell {i + 1} (id {cid}) has unknown cell_type {ctype!r}")
+        try:
+            src = source_text(c.get("source", ""))
+        except TypeError:
+            raise NotebookError(
+                f"{name}: cell {i + 1} (id {cid}): source must be a string or a list of strings"
+            ) from None
+        md = c.get("metadata") if isinstance(c.get("metadata"), dict) else {}
+        tags = md.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise NotebookError(
+                f"{name}: cell {i + 1} (id {cid}): metadata.tags must be a list of strings"
+            )
+        cells.append(Cell(i, cid, ctype, src, tuple(t.strip() for t in tags if t.strip()), md))
+    return Notebook(name, tuple(cells), metadata, digest, int(minor) if isinstance(minor, int) else 0)
+
+
+def dumps_notebook(nb: dict[str, Any]) -> str:
+    """Serialise like nbformat does (indent 1, sorted keys), so diffs stay familiar."""
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def split_lines(text: str) -> list[str]:
+    """A source string in the list form nbformat writes (each line keeps its newline)."""
+    return text.splitlines(keepends=True)

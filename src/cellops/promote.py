@@ -1,0 +1,194 @@
+"""Notebook -> pipeline package. Deterministic: the same input gives byte-identical files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cellops import __version__
+from cellops.errors import DiagnosticsError
+from cellops.fsutil import replace_tree
+from cellops.graph import PipelineGraph, StageFlow, build_graph
+from cellops.lock import lock_text
+from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
+from cellops.spec import SPEC_FILE, EdgeSpec, Parameter, PipelineSpec, StageSpec, dumps
+from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
+from cellops.templating import render
+
+# Tags that only mean something to cellops are dropped from stage notebooks; others stay.
+_OWN_TAG = re.compile(r"^(stage|block|step|after|prev|cpu|memory|gpu|retries|timeout|cache|image|limit):")
+_OWN_PLAIN = {"setup", "imports", "functions", "pipeline-parameters", "pipeline-metrics"}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    notebook: Notebook
+    tagged: TaggedNotebook
+    graph: PipelineGraph
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return self.graph.diagnostics
+
+
+@dataclass(frozen=True)
+class PromoteResult:
+    package: Path
+    spec: PipelineSpec
+    files: tuple[str, ...]
+    warnings: tuple[Diagnostic, ...]
+
+
+def analyse(nb: Notebook) -> Analysis:
+    tagged = read_tags(nb)
+    return Analysis(nb, tagged, build_graph(nb, tagged))
+
+
+def check(analysis: Analysis) -> None:
+    errors = [d for d in analysis.diagnostics if d.severity == "error"]
+    if not errors:
+        return
+    nb = analysis.notebook.path
+    lines = [f"{nb}: cannot promote: {len(errors)} problem(s) to fix in the notebook"]
+    lines += [f"  {d.render()}" for d in errors]
+    raise DiagnosticsError("\n".join(lines), tuple(errors))
+
+
+def _stage_notebook(a: Analysis, flow: StageFlow, spec: PipelineSpec, stage: StageSpec) -> dict[str, Any]:
+    nb = a.notebook
+    params = [p for p in spec.parameters if p.name in flow.parameters]
+    cells: list[dict[str, Any]] = [
+        _cell("markdown", "cellops-header", render("stage/header.md.j2", stage=stage, pipeline=spec)),
+        _cell(
+            "code",
+            "cellops-parameters",
+            render(
+                "stage/parameters.py.j2",
+                parameters=params,
+                inputs=bool(flow.inputs),
+                outputs=bool(flow.outputs),
+            ),
+            tags=["parameters"],
+        ),
+    ]
+    for idx, chosen in flow.setup:
+        source_cell = nb.cells[idx]
+        statements = a.graph.setup_statements[idx]
+        if len(chosen) == len(statements):
+            text = source_cell.source  # all of it: keep the author's comments and layout
+        else:
+            text = "\n".join(statements[i].source for i in chosen)
+        cells.append(_cell("code", source_cell.id, text, source=source_cell.index))
+    if flow.inputs:
+        names = list(flow.inputs)
+        targets = ", ".join(names) + ("," if len(names) == 1 else "")
+        cells.append(
+            _cell(
+                "code",
+                "cellops-load-inputs",
+                render("stage/load_inputs.py.j2", targets=targets, names=names, stage=flow.name),
+            )
+        )
+    for idx in flow.stage.cells:
+        c = nb.cells[idx]
+        tags = [t for t in c.tags if not _OWN_TAG.match(t) and t not in _OWN_PLAIN]
+        cells.append(_cell(c.cell_type, c.id, c.source, tags=tags, source=c.index))
+    if flow.outputs:
+        labels = {n: nb.cells[i].label for n, i in flow.output_cells.items()}
+        cells.append(
+            _cell(
+                "code",
+                "cellops-save-outputs",
+                render("stage/save_outputs.py.j2", names=list(flow.outputs), stage=flow.name, cells=labels),
+            )
+        )
+    metadata: dict[str, Any] = {
+        "cellops": {"pipeline": spec.name, "stage": flow.name, "source_sha256": spec.source_sha256},
+    }
+    for key in ("kernelspec", "language_info"):
+        if key in nb.metadata:
+            metadata[key] = nb.metadata[key]
+    if "kernelspec" not in metadata:
+        metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _cell(kind: str, cid: str, text: str, *, tags: list[str] | None = None,
+          source: int | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    if tags:
+        meta["tags"] = tags
+    if source is not None:
+        meta["cellops"] = {"source_index": source}
+    cell: dict[str, Any] = {"cell_type": kind, "id": cid, "metadata": meta, "source": split_lines(text)}
+    if kind == "code":
+        cell["execution_count"] = None
+        cell["outputs"] = []
+    return cell
+
+
+def build_spec(a: Analysis, name: str) -> PipelineSpec:
+    nb = a.notebook
+    stages = tuple(
+        StageSpec(
+            name=f.name,
+            notebook=f"stages/{f.name}.ipynb",
+            cells=tuple(nb.cells[i].id for i in f.stage.cells),
+            parameters=f.parameters,
+            inputs={n: next(e.source for e in a.graph.edges if e.target == f.name and n in e.names)
+                    for n in f.inputs},
+            outputs=f.outputs,
+            after=f.upstream,
+            options=f.stage.options,
+        )
+        for f in a.graph.stages
+    )
+    return PipelineSpec(
+        name=name,
+        source_notebook=Path(nb.path).name,
+        source_sha256=nb.sha256,
+        kernel=nb.kernel_name,
+        parameters=tuple(Parameter(p.name, p.type, p.default) for p in a.graph.parameters),
+        stages=stages,
+        edges=tuple(EdgeSpec(e.source, e.target, e.names, e.explicit) for e in a.graph.edges),
+        cellops_version=__version__,
+    )
+
+
+def package_files(a: Analysis, name: str) -> tuple[PipelineSpec, dict[str, bytes]]:
+    spec = build_spec(a, name)
+    files: dict[str, bytes] = {SPEC_FILE: dumps(spec).encode()}
+    modules: set[str] = set()
+    for flow, stage in zip(a.graph.stages, spec.stages):
+        files[stage.notebook] = dumps_notebook(_stage_notebook(a, flow, spec, stage)).encode()
+        modules.update(flow.imports)
+    files["requirements.lock"] = lock_text(sorted(modules)).encode()
+    files["README.md"] = render("README.md.j2", spec=spec).encode()
+    files[".gitignore"] = render("gitignore.j2").encode()
+    return spec, files
+
+
+def default_output(notebook: str | Path) -> Path:
+    p = Path(notebook)
+    return p.with_name(f"{p.stem}-pipeline")
+
+
+def promote(notebook: str | Path, output: str | Path | None = None, name: str | None = None) -> PromoteResult:
+    """Write the pipeline package for ``notebook``; nothing is written if anything is wrong."""
+    nb = read_notebook(notebook)
+    a = analyse(nb)
+    check(a)
+    if not a.graph.stages:
+        raise DiagnosticsError(
+            f"{nb.path}: nothing to promote: the notebook has no code cells outside "
+            "'skip', 'setup' and 'parameters' cells",
+            (),
+        )
+    pipeline_name = name or default_stage_name(str(notebook))
+    spec, files = package_files(a, pipeline_name)
+    target = Path(output) if output is not None else default_output(notebook)
+    replace_tree(target, files, marker=SPEC_FILE)
+    warnings = tuple(d for d in a.diagnostics if d.severity == "warning")
+    return PromoteResult(target, spec, tuple(sorted(files)), warnings)

@@ -1,0 +1,1 @@
+"""Executing a pipeline package: parameters, cache, warm kernels, stage execution, records."""

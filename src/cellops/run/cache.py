@@ -1,0 +1,105 @@
+"""Stage cache keys and entries.
+
+A stage's key covers what can change its outputs: its code normalised (comments, blank lines
+and markdown do not count), the values of the parameters it reads, the hashes of its inputs,
+the requirements lock and the kernel. Entries are small JSON files written atomically, so a
+crash leaves either the old entry or the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cellops.analysis import normalize_code
+from cellops.fsutil import STATE_DIR, atomic_write
+from cellops.spec import PipelineSpec, StageSpec
+
+KEY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Output:
+    sha256: str
+    ext: str
+
+
+def stage_code(package: Path, stage: StageSpec) -> str:
+    """The normalised code of a stage notebook, without its parameters cell."""
+    nb = json.loads((package / stage.notebook).read_text(encoding="utf-8"))
+    parts = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        if "parameters" in (cell.get("metadata") or {}).get("tags", []):
+            continue
+        src = cell.get("source", "")
+        parts.append(normalize_code("".join(src) if isinstance(src, list) else src))
+    return "\n\x00\n".join(parts)
+
+
+def file_sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
+def cache_key(
+    package: Path,
+    spec: PipelineSpec,
+    stage: StageSpec,
+    params: dict[str, Any],
+    inputs: dict[str, str],
+    lock_sha: str,
+) -> str:
+    payload = {
+        "v": KEY_VERSION,
+        "stage": stage.name,
+        "kernel": spec.kernel,
+        "code": stage_code(package, stage),
+        "params": {name: params[name] for name in stage.parameters},
+        "inputs": inputs,
+        "lock": lock_sha,
+    }
+    blob = json.dumps(payload, sort_keys=True, default=repr).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+class Cache:
+    def __init__(self, package: Path) -> None:
+        self.root = package / STATE_DIR / "cache"
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def notebook_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.ipynb"
+
+    def get(self, key: str) -> dict[str, Output] | None:
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        return {n: Output(o["sha256"], o["ext"]) for n, o in data.get("outputs", {}).items()}
+
+    def put(self, key: str, stage: str, outputs: dict[str, Output], notebook: Path | None) -> None:
+        if notebook is not None and notebook.exists():
+            dest = self.notebook_path(key)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_suffix(".tmp")
+            tmp.unlink(missing_ok=True)
+            try:
+                os.link(notebook, tmp)
+            except OSError:
+                tmp.write_bytes(notebook.read_bytes())
+            os.replace(tmp, dest)
+        entry = {
+            "stage": stage,
+            "outputs": {n: {"sha256": o.sha256, "ext": o.ext} for n, o in sorted(outputs.items())},
+        }
+        atomic_write(self._path(key), json.dumps(entry, indent=1, sort_keys=True))

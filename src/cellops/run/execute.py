@@ -1,0 +1,105 @@
+"""Running one stage notebook through papermill in a kernel from the pool."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from cellops.run.kernels import KernelPool
+from cellops.run.record import StageError
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class StageExecutionError(Exception):
+    def __init__(self, error: StageError) -> None:
+        super().__init__(f"{error.ename}: {error.evalue}")
+        self.error = error
+
+
+def _failing_cell(executed: Path) -> tuple[int | None, str | None]:
+    """Index and source label of the cell that raised, read from the executed notebook.
+
+    papermill inserts error banner cells into the notebook it saves, so its ``cell_index``
+    does not point into that file; the cell holding the error output does.
+    """
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return None, None
+    position = 0
+    for cell in cells:
+        meta = cell.get("metadata", {})
+        if "papermill-error-cell-tag" in meta.get("tags", []):
+            continue
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            info = meta.get("cellops", {})
+            if "source_index" in info:
+                return position, f"cell {info['source_index'] + 1} (id {cell.get('id')})"
+            return position, f"the generated cell '{cell.get('id')}'"
+        position += 1
+    return None, None
+
+
+def execute_stage(
+    pool: KernelPool,
+    notebook: Path,
+    executed: Path,
+    parameters: dict[str, Any],
+    *,
+    kernel_name: str,
+    timeout: int | None,
+) -> None:
+    """Execute ``notebook`` into ``executed``; raise StageExecutionError naming the cell."""
+    import papermill as pm
+
+    km = pool.take()
+    timer = None
+    timed_out = threading.Event()
+    if timeout:
+
+        def expire() -> None:
+            timed_out.set()
+            pool.kill(km)
+
+        timer = threading.Timer(timeout, expire)
+        timer.daemon = True
+        timer.start()
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            km=km,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        index, label = _failing_cell(executed)
+        raise StageExecutionError(
+            StageError(
+                ename=exc.ename,
+                evalue=exc.evalue,
+                cell_index=index,
+                source_cell=label,
+                traceback=_ANSI.sub("", "\n".join(exc.traceback)),
+            )
+        ) from None
+    except Exception as exc:
+        if timed_out.is_set():
+            raise StageExecutionError(
+                StageError("Timeout", f"the stage ran longer than its timeout of {timeout}s "
+                           "(tag timeout:...)", None, None)
+            ) from None
+        raise StageExecutionError(
+            StageError(type(exc).__name__, str(exc) or repr(exc), None, None)
+        ) from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+        pool.release(km)

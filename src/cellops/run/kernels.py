@@ -1,0 +1,92 @@
+"""Warm kernels: start the next stage's kernel while the current stage runs.
+
+Kernel start-up (about a second of Python imports in the kernel) dominates small stages, so
+the pool starts kernels ahead of need, up to ``warm`` at a time, and shuts used ones down in
+the background. Kernels talk over IPC sockets in a private directory: nothing listens on the
+network, and ipykernel does not fill executed notebooks with TCP warnings.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections import deque
+from typing import Any
+
+
+class KernelPool:
+    def __init__(self, kernel_name: str, cwd: str, *, total: int, warm: int,
+                 env: dict[str, str] | None = None) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = cwd
+        self.env = env
+        self.to_start = total
+        self.warm = max(1, warm)
+        self.ready: deque[Any] = deque()
+        self.lock = threading.Lock()
+        self.everything: list[Any] = []
+        self.stoppers: list[threading.Thread] = []
+        self.sockets = tempfile.mkdtemp(prefix="cellops-k-")
+        with self.lock:
+            for _ in range(min(self.warm, total)):
+                self._start_one()
+
+    def _start_one(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        km = AsyncKernelManager(
+            kernel_name=self.kernel_name,
+            transport="ipc",
+            ip=os.path.join(self.sockets, f"k{len(self.everything)}"),
+        )
+        env = dict(os.environ)
+        env.update(self.env or {})
+        env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        run_sync(km.start_kernel)(cwd=self.cwd, env=env)
+        self.to_start -= 1
+        self.ready.append(km)
+        self.everything.append(km)
+
+    def take(self) -> Any:
+        """A started kernel manager; another one begins starting for the next taker."""
+        with self.lock:
+            if not self.ready:
+                self._start_one()
+            km = self.ready.popleft()
+            if self.to_start > 0 and len(self.ready) < self.warm:
+                self._start_one()
+            return km
+
+    def release(self, km: Any) -> None:
+        """Shut a used kernel down without making the caller wait for it."""
+        t = threading.Thread(target=self._stop, args=(km,), daemon=True)
+        t.start()
+        with self.lock:
+            self.stoppers.append(t)
+
+    @staticmethod
+    def _stop(km: Any) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already dead or never started: nothing left to stop
+            pass
+
+    def kill(self, km: Any) -> None:
+        """Stop a kernel now (a stage's timeout): its client sees a dead kernel and fails."""
+        self._stop(km)
+
+    def close(self) -> None:
+        with self.lock:
+            unused = list(self.ready)
+            self.ready.clear()
+            stoppers = list(self.stoppers)
+        for km in unused:
+            self._stop(km)
+        for t in stoppers:
+            t.join(timeout=30)
+        shutil.rmtree(self.sockets, ignore_errors=True)

@@ -1,0 +1,302 @@
+"""``cellops run``: execute a package locally, in DAG order, independent stages in parallel.
+
+Cache look-ups need no papermill, pandas or kernel: a fully cached run reads the spec, hashes
+stage code and writes a run record. Kernels and papermill are loaded only when a stage must
+really run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from cellops.artifacts import ArtifactStore
+from cellops.errors import ArtifactError, CellopsError, StageFailed
+from cellops.fsutil import STATE_DIR
+from cellops.run import record as records
+from cellops.run.cache import Cache, Output, cache_key, file_sha256
+from cellops.run.params import resolve
+from cellops.run.record import RunRecord, StageRecord
+from cellops.spec import PipelineSpec, StageSpec, load
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    params: tuple[str, ...] = ()
+    jobs: int = 1
+    resume: bool = False
+    use_cache: bool = True
+    quiet: bool = False
+
+
+class Progress:
+    def __init__(self, out: TextIO, quiet: bool, width: int) -> None:
+        self.out = out
+        self.quiet = quiet
+        self.width = width
+
+    def line(self, text: str, *, always: bool = False) -> None:
+        if always or not self.quiet:
+            print(text, file=self.out, flush=True)
+
+    def stage(self, name: str, state: str, detail: str = "") -> None:
+        self.line(f"  {name:<{self.width}}  {state:<8} {detail}".rstrip())
+
+
+class _Run:
+    def __init__(self, package: Path, spec: PipelineSpec, rec: RunRecord, options: RunOptions,
+                 out: TextIO) -> None:
+        self.package = package
+        self.spec = spec
+        self.rec = rec
+        self.options = options
+        self.cache = Cache(package)
+        self.store = ArtifactStore(package / STATE_DIR / "artifacts")
+        self.lock_sha = file_sha256(package / "requirements.lock")
+        self.dir = records.run_dir(package, rec.run_id)
+        self.outputs: dict[str, dict[str, Output]] = {}
+        self.pool: Any = None
+        width = max(len(s.name) for s in spec.stages)
+        self.progress = Progress(out, options.quiet, width)
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def save(self) -> None:
+        records.save(self.package, self.rec)
+
+    def input_hashes(self, stage: StageSpec) -> dict[str, str]:
+        return {n: self.outputs[src][n].sha256 for n, src in sorted(stage.inputs.items())}
+
+    def input_paths(self, stage: StageSpec) -> dict[str, str]:
+        paths = {}
+        for n, src in stage.inputs.items():
+            o = self.outputs[src][n]
+            paths[n] = self.store.path(o.sha256, o.ext)
+        return paths
+
+    def artifacts_exist(self, outputs: dict[str, Output]) -> bool:
+        return all(self.store.has(o.sha256, o.ext) for o in outputs.values())
+
+    def link_notebook(self, source: Path, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.unlink(missing_ok=True)
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copyfile(source, dest)
+
+    # -- reuse without running -----------------------------------------------------------
+    def try_reuse(self, stage: StageSpec, previous: RunRecord | None) -> bool:
+        srec = self.rec.stages[stage.name]
+        key = cache_key(self.package, self.spec, stage, self.rec.parameters,
+                        self.input_hashes(stage), self.lock_sha)
+        srec.cache_key = key
+        srec.inputs = self.input_hashes(stage)
+        found: dict[str, Output] | None = None
+        if previous is not None:
+            old = previous.stages.get(stage.name)
+            if old and old.status in ("done", "cached") and old.cache_key == key:
+                found = {n: Output(o["sha256"], o["ext"]) for n, o in old.outputs.items()}
+        if found is None and self.options.use_cache and stage.options.cache:
+            found = self.cache.get(key)
+        if found is None or not self.artifacts_exist(found):
+            return False
+        self.outputs[stage.name] = found
+        srec.status = "cached"
+        srec.cache_hit = True
+        srec.duration = 0.0
+        srec.outputs = {n: {"sha256": o.sha256, "ext": o.ext} for n, o in found.items()}
+        cached_nb = self.cache.notebook_path(key)
+        if cached_nb.exists():
+            srec.notebook = f"stages/{stage.name}.ipynb"
+            self.link_notebook(cached_nb, self.dir / srec.notebook)
+        self.progress.stage(stage.name, "cached")
+        return True
+
+    # -- real execution ---------------------------------------------------------------------
+    def execute(self, stage: StageSpec) -> dict[str, Output]:
+        from cellops.run.execute import StageExecutionError, execute_stage
+
+        srec = self.rec.stages[stage.name]
+        params: dict[str, Any] = {n: self.rec.parameters[n] for n in stage.parameters}
+        work = self.dir / "outputs" / stage.name
+        shutil.rmtree(work, ignore_errors=True)
+        if stage.inputs:
+            params["cellops_inputs"] = self.input_paths(stage)
+        if stage.outputs:
+            params["cellops_outputs"] = str(work)
+        executed = self.dir / "stages" / f"{stage.name}.ipynb"
+        attempts = 1 + (stage.options.retries or 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                execute_stage(self.pool, self.package / stage.notebook, executed, params,
+                              kernel_name=self.spec.kernel, timeout=stage.options.timeout)
+                break
+            except StageExecutionError as exc:
+                srec.error = exc.error
+                if attempt == attempts or exc.error.ename == "ArtifactError":
+                    raise
+                self.progress.stage(stage.name, "retry", f"attempt {attempt + 1} of {attempts}")
+        srec.error = None
+        return self.collect(stage, work, executed)
+
+    def collect(self, stage: StageSpec, work: Path, executed: Path) -> dict[str, Output]:
+        outputs: dict[str, Output] = {}
+        if stage.outputs:
+            manifest = json.loads((work / "manifest.json").read_text(encoding="utf-8"))
+            for name in stage.outputs:
+                entry = manifest["outputs"][name]
+                ext = entry["file"][len(name) + 1:]
+                sha = self.store.put(str(work / entry["file"]), ext)
+                outputs[name] = Output(sha, ext)
+            shutil.rmtree(work, ignore_errors=True)
+        if stage.options.cache:
+            self.cache.put(self.rec.stages[stage.name].cache_key, stage.name, outputs, executed)
+        return outputs
+
+    # -- scheduling -------------------------------------------------------------------------
+    def run(self, previous: RunRecord | None) -> None:
+        stages = list(self.spec.stages)
+        done: set[str] = set()
+        failed: list[str] = []
+        running: dict[Future[dict[str, Output]], StageSpec] = {}
+        pending = [s for s in stages]
+        executor: ThreadPoolExecutor | None = None
+        try:
+            while pending or running:
+                progressed = True
+                while progressed and not failed:
+                    progressed = False
+                    for stage in list(pending):
+                        if not all(u in done for u in stage.after):
+                            continue
+                        pending.remove(stage)
+                        if self.try_reuse(stage, previous):
+                            done.add(stage.name)
+                            progressed = True
+                            continue
+                        if executor is None:
+                            executor = self.start_execution(len(pending) + 1)
+                        srec = self.rec.stages[stage.name]
+                        srec.status = "running"
+                        srec.started = time.time()
+                        srec.notebook = f"stages/{stage.name}.ipynb"
+                        self.progress.stage(stage.name, "running")
+                        running[executor.submit(self.execute, stage)] = stage
+                    self.save()
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    stage = running.pop(fut)
+                    self.finish(stage, fut, done, failed)
+                self.save()
+        except KeyboardInterrupt:
+            self.rec.status = "interrupted"
+            for stage in running.values():
+                self.rec.stages[stage.name].status = "failed"
+            raise
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=not running, cancel_futures=True)
+            if self.pool is not None:
+                self.pool.close()
+            for stage in pending:
+                self.rec.stages[stage.name].status = "not-run"
+            self.rec.finished = time.time()
+            if self.rec.status == "running":
+                self.rec.status = "failed" if failed else "done"
+            self.save()
+
+    def start_execution(self, count: int) -> ThreadPoolExecutor:
+        from cellops.run.kernels import KernelPool
+
+        self.pool = KernelPool(self.spec.kernel, str(self.package), total=count,
+                               warm=self.options.jobs + 1)
+        return ThreadPoolExecutor(max_workers=self.options.jobs, thread_name_prefix="cellops-stage")
+
+    def finish(self, stage: StageSpec, fut: Future[dict[str, Output]], done: set[str],
+               failed: list[str]) -> None:
+        srec = self.rec.stages[stage.name]
+        srec.duration = time.time() - (srec.started or time.time())
+        try:
+            outputs = fut.result()
+        except Exception as exc:
+            srec.status = "failed"
+            if srec.error is None:
+                from cellops.run.record import StageError
+
+                srec.error = StageError(type(exc).__name__, str(exc), None, None)
+            failed.append(stage.name)
+            self.progress.stage(stage.name, "failed", f"{srec.duration:.2f}s")
+            return
+        self.outputs[stage.name] = outputs
+        srec.outputs = {n: {"sha256": o.sha256, "ext": o.ext} for n, o in outputs.items()}
+        srec.status = "done"
+        done.add(stage.name)
+        self.progress.stage(stage.name, "done", f"{srec.duration:.2f}s")
+
+
+def _start_record(package: Path, spec: PipelineSpec, options: RunOptions) -> tuple[RunRecord, RunRecord | None]:
+    if not options.resume:
+        params = resolve(spec, options.params)
+        rec = RunRecord(records.new_run_id(), spec.name, "running", params, time.time())
+        rec.stages = {s.name: StageRecord() for s in spec.stages}
+        return rec, None
+    previous = records.latest(package)
+    if previous is None:
+        raise CellopsError(f"{package}: no earlier run to resume; run it without --resume")
+    params = resolve(spec, options.params) if options.params else dict(previous.parameters)
+    if params != previous.parameters:
+        raise CellopsError(
+            f"--resume continues run {previous.run_id} with its parameters "
+            f"{previous.parameters}; drop the -p options or start a new run without --resume"
+        )
+    rec = RunRecord(previous.run_id, spec.name, "running", params, time.time(),
+                    resumed=previous.resumed + 1)
+    rec.stages = {s.name: StageRecord() for s in spec.stages}
+    return rec, previous
+
+
+def _failure_message(package: Path, run: _Run, failed: list[str]) -> str:
+    lines = []
+    for name in failed:
+        srec = run.rec.stages[name]
+        err = srec.error
+        where = f" in {err.source_cell}" if err and err.source_cell else ""
+        what = f"{err.ename}: {err.evalue}" if err else "unknown error"
+        lines.append(f"stage '{name}' failed{where} of {run.spec.source_notebook}: {what}")
+        lines.append(f"  executed notebook: {run.dir / srec.notebook}")
+    lines.append(f"fix the notebook, promote again if needed, and continue with "
+                 f"`cellops run {package} --resume`")
+    return "\n".join(lines)
+
+
+def run_package(package: str | Path, options: RunOptions = RunOptions(),
+                out: TextIO | None = None) -> RunRecord:
+    """Run a package; returns the record, or raises StageFailed once the record is saved."""
+    pkg = Path(package).resolve() if Path(package).exists() else Path(package)
+    spec = load(pkg)
+    rec, previous = _start_record(pkg, spec, options)
+    run = _Run(pkg, spec, rec, options, out or sys.stdout)
+    verb = "resuming" if previous else "running"
+    run.progress.line(f"{verb} {spec.name}: {len(spec.stages)} stage(s), run {rec.run_id}")
+    run.run(previous)
+    failed = [n for n, s in rec.stages.items() if s.status == "failed"]
+    counts = {k: sum(1 for s in rec.stages.values() if s.status == k) for k in ("done", "cached")}
+    summary = (f"run {rec.run_id} {rec.status} in {rec.duration or 0:.2f}s: {counts['done']} ran, "
+               f"{counts['cached']} cached; record: {run.dir / 'run.json'}")
+    run.progress.line(summary, always=True)
+    if failed:
+        message = _failure_message(pkg, run, failed)
+        errors = [rec.stages[n].error for n in failed]
+        if any(e is not None and e.ename == "ArtifactError" for e in errors):
+            raise ArtifactError(message)
+        raise StageFailed(message)
+    return rec

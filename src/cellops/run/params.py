@@ -1,0 +1,79 @@
+"""``-p name=value`` -> typed parameter values checked against the pipeline's spec."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from cellops.errors import ParameterError
+from cellops.spec import Parameter, PipelineSpec
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _describe(spec: PipelineSpec) -> str:
+    if not spec.parameters:
+        return "this pipeline has no parameters"
+    return "its parameters are: " + ", ".join(
+        f"{p.name} ({p.type}, default {p.default!r})" for p in spec.parameters
+    )
+
+
+def coerce(param: Parameter, raw: str) -> Any:
+    def wrong() -> ParameterError:
+        return ParameterError(
+            f"parameter '{param.name}' expects {param.type}, got {raw!r}; "
+            f"for example -p {param.name}={param.default!r}"
+        )
+
+    text = raw.strip()
+    kind = param.type
+    if kind == "str":
+        return raw
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise wrong() from None
+    if kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise wrong() from None
+    if kind == "bool":
+        low = text.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise wrong()
+    if kind in ("list", "dict"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise wrong() from None
+        if not isinstance(value, list if kind == "list" else dict):
+            raise wrong()
+        return value
+    # "none": the default was None, so any JSON value (or a plain string) is accepted.
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return raw
+
+
+def resolve(spec: PipelineSpec, assignments: Iterable[str]) -> dict[str, Any]:
+    """Defaults overridden by ``name=value`` strings, in the spec's order."""
+    values = {p.name: p.default for p in spec.parameters}
+    for item in assignments:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParameterError(f"-p {item!r}: write parameters as -p NAME=VALUE")
+        param = spec.parameter(name)
+        if param is None:
+            raise ParameterError(f"unknown parameter '{name}'; {_describe(spec)}")
+        values[name] = coerce(param, raw)
+    return values

@@ -1,0 +1,102 @@
+"""Run records: ``.cellops/runs/RUN_ID/run.json``, rewritten atomically as the run progresses.
+
+The record is what the CLI, the sidebar and ``--resume`` read: status, parameters, and for each
+stage its state, duration, cache hit, input and output hashes, executed notebook and error.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from cellops.errors import PackageError
+from cellops.fsutil import STATE_DIR, atomic_write
+
+StageStatus = Literal["pending", "running", "cached", "done", "failed", "not-run"]
+RunStatus = Literal["running", "done", "failed", "interrupted"]
+
+
+@dataclass
+class StageError:
+    ename: str
+    evalue: str
+    cell_index: int | None  # in the stage notebook
+    source_cell: str | None  # "cell N (id X)" of the source notebook
+    traceback: str = ""
+
+
+@dataclass
+class StageRecord:
+    status: StageStatus = "pending"
+    cache_key: str = ""
+    started: float | None = None
+    duration: float | None = None
+    cache_hit: bool = False
+    notebook: str = ""  # executed notebook, relative to the run directory
+    inputs: dict[str, str] = field(default_factory=dict)  # name -> sha256
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> sha256, ext
+    error: StageError | None = None
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    pipeline: str
+    status: RunStatus
+    parameters: dict[str, Any]
+    started: float
+    finished: float | None = None
+    stages: dict[str, StageRecord] = field(default_factory=dict)
+    resumed: int = 0
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.finished is None else self.finished - self.started
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["duration"] = self.duration
+        return json.dumps(data, indent=1, sort_keys=True, default=repr)
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def runs_dir(package: Path) -> Path:
+    return package / STATE_DIR / "runs"
+
+
+def run_dir(package: Path, run_id: str) -> Path:
+    return runs_dir(package) / run_id
+
+
+def save(package: Path, record: RunRecord) -> None:
+    atomic_write(run_dir(package, record.run_id) / "run.json", record.to_json())
+    atomic_write(runs_dir(package) / "latest", record.run_id + "\n")
+
+
+def load(package: Path, run_id: str) -> RunRecord:
+    path = run_dir(package, run_id) / "run.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        raise PackageError(f"{path}: no readable run record for run {run_id}") from None
+    data.pop("duration", None)
+    stages = {}
+    for name, s in data.pop("stages", {}).items():
+        err = s.pop("error", None)
+        stages[name] = StageRecord(**s, error=StageError(**err) if err else None)
+    return RunRecord(**data, stages=stages)
+
+
+def latest(package: Path) -> RunRecord | None:
+    try:
+        run_id = (runs_dir(package) / "latest").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return load(package, run_id)
