@@ -29,8 +29,9 @@ def _parser() -> argparse.ArgumentParser:
         "notebook has errors.",
     )
     p.add_argument("notebook", help="the .ipynb file")
-    p.add_argument("-o", "--output", help="package directory (default: NOTEBOOK-pipeline next "
-                   "to the notebook)")
+    p.add_argument(
+        "-o", "--output", help="package directory (default: NOTEBOOK-pipeline next to the notebook)"
+    )
     p.add_argument("--name", help="pipeline name (default: from the notebook's file name)")
 
     c = sub.add_parser(
@@ -46,12 +47,26 @@ def _parser() -> argparse.ArgumentParser:
         "dependency order, independent stages in parallel. Unchanged stages come from the cache.",
     )
     r.add_argument("package", help="the package directory (written by `cellops promote`)")
-    r.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="set a pipeline parameter (repeatable)")
-    r.add_argument("-j", "--jobs", type=int, default=None,
-                   help="stages to run at once (default: number of CPUs)")
-    r.add_argument("--resume", action="store_true",
-                   help="continue the last failed run: finished stages are not run again")
+    r.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a pipeline parameter (repeatable)",
+    )
+    r.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        help="stages to run at once (default: number of CPUs)",
+    )
+    r.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the last failed run: finished stages are not run again",
+    )
     r.add_argument("--no-cache", action="store_true", help="run every stage, ignoring the cache")
     r.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     return parser

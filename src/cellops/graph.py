@@ -8,6 +8,7 @@ independent, so a fan-out runs in parallel.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -77,9 +78,7 @@ class _Flow:
         self.tagged = tagged
         self.diags: list[Diagnostic] = list(tagged.diagnostics)
         self.analysis: dict[int, CellAnalysis] = {}
-        self.stage_of: dict[int, str] = {
-            i: s.name for s in tagged.stages for i in s.cells
-        }
+        self.stage_of: dict[int, str] = {i: s.name for s in tagged.stages for i in s.cells}
         self.inputs: dict[str, dict[str, str]] = {s.name: {} for s in tagged.stages}
         self.outputs: dict[str, dict[str, int]] = {s.name: {} for s in tagged.stages}
         self.params_used: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
@@ -126,7 +125,9 @@ class _Flow:
     def run(self) -> PipelineGraph:
         params = self.parameters()
         roles = self.tagged.roles
-        last: dict[str, tuple[Kind, str, int]] = {p.name: ("param", "", self.tagged.parameters_cell or 0) for p in params}
+        last: dict[str, tuple[Kind, str, int]] = {
+            p.name: ("param", "", self.tagged.parameters_cell or 0) for p in params
+        }
         setup_statements: dict[int, tuple[Statement, ...]] = {}
         for idx in self.tagged.setup_cells:
             stmts = split_statements(self.nb.cells[idx].source)
@@ -234,7 +235,9 @@ class _Flow:
             self.outputs[source][name] = def_index
 
     def assemble(
-        self, params: tuple[LiteralParameter, ...], setup_statements: dict[int, tuple[Statement, ...]]
+        self,
+        params: tuple[LiteralParameter, ...],
+        setup_statements: dict[int, tuple[Statement, ...]],
     ) -> PipelineGraph:
         param_names = {p.name for p in params}
         edges: dict[tuple[str, str], tuple[set[str], bool]] = {}
@@ -253,8 +256,11 @@ class _Flow:
             imports = set(self.imports[s.name])
             # One selection over every setup cell: a helper in one cell may need an import
             # from another.
-            flat = [(idx, i, st) for idx, stmts in setup_statements.items()
-                    for i, st in enumerate(stmts)]
+            flat = [
+                (idx, i, st)
+                for idx, stmts in setup_statements.items()
+                for i, st in enumerate(stmts)
+            ]
             chosen = select_statements([st for _, _, st in flat], self.setup_used[s.name])
             per_cell: dict[int, list[int]] = {}
             for k in chosen:
@@ -313,8 +319,13 @@ class _Flow:
             out.extend(s for s in self.tagged.stages if s not in out)
         return out
 
-    def report_cycle(self, edges: dict[tuple[str, str], tuple[set[str], bool]], left: set[str]) -> None:
-        succ = {n: sorted((b for (a, b) in edges if a == n and b in left), key=self.position) for n in left}
+    def report_cycle(
+        self, edges: dict[tuple[str, str], tuple[set[str], bool]], left: set[str]
+    ) -> None:
+        succ = {
+            n: sorted((b for (a, b) in edges if a == n and b in left), key=self.position)
+            for n in left
+        }
         start = min(left, key=self.position)
         path = [start]
         seen = {start: 0}
@@ -322,13 +333,13 @@ class _Flow:
         while True:
             node = succ[node][0]
             if node in seen:
-                cycle = path[seen[node]:] + [node]
+                cycle = [*path[seen[node] :], node]
                 break
             seen[node] = len(path)
             path.append(node)
         links = []
         culprit = None
-        for a, b in zip(cycle, cycle[1:]):
+        for a, b in itertools.pairwise(cycle):
             names, explicit = edges[(a, b)]
             if explicit:
                 stage = next(s for s in self.tagged.stages if s.name == b)
@@ -337,7 +348,9 @@ class _Flow:
                 links.append(f"{b} after:{a} ({self.nb.cells[idx].label})")
             else:
                 links.append(f"{b} uses {', '.join(sorted(names))} from {a}")
-        first = self.nb.cells[min(stages.first_cell for stages in self.tagged.stages if stages.name in left)]
+        first = self.nb.cells[
+            min(stages.first_cell for stages in self.tagged.stages if stages.name in left)
+        ]
         self.diags.append(
             diagnostic(
                 "error",

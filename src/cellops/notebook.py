@@ -73,12 +73,16 @@ def parse_notebook(raw: bytes | str, name: str = "<notebook>") -> Notebook:
     try:
         nb = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        where = (
+            f" at line {exc.lineno}, column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
         raise NotebookError(
             f"{name}: not valid notebook JSON{where} ({exc.__class__.__name__}); "
             "restore it from version control or re-save it from JupyterLab"
         ) from None
-    if not isinstance(nb, dict) or "cells" not in nb and "worksheets" not in nb:
+    if not isinstance(nb, dict) or ("cells" not in nb and "worksheets" not in nb):
         raise NotebookError(
             f"{name}: this JSON file is not a Jupyter notebook (no 'cells'); pass an .ipynb file"
         )
@@ -92,12 +96,15 @@ def parse_notebook(raw: bytes | str, name: str = "<notebook>") -> Notebook:
     cells_raw = nb.get("cells")
     if not isinstance(cells_raw, list):
         raise NotebookError(f"{name}: 'cells' must be a list; the notebook file is damaged")
-    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    raw_meta = nb.get("metadata")
+    metadata: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     cells: list[Cell] = []
     seen: dict[str, int] = {}
     for i, c in enumerate(cells_raw):
         if not isinstance(c, dict):
-            raise NotebookError(f"{name}: cell {i + 1} is not an object; the notebook file is damaged")
+            raise NotebookError(
+                f"{name}: cell {i + 1} is not an object; the notebook file is damaged"
+            )
         cid = c.get("id")
         if not isinstance(cid, str) or not cid:
             raise NotebookError(
@@ -119,14 +126,17 @@ def parse_notebook(raw: bytes | str, name: str = "<notebook>") -> Notebook:
             raise NotebookError(
                 f"{name}: cell {i + 1} (id {cid}): source must be a string or a list of strings"
             ) from None
-        md = c.get("metadata") if isinstance(c.get("metadata"), dict) else {}
+        raw_md = c.get("metadata")
+        md: dict[str, Any] = raw_md if isinstance(raw_md, dict) else {}
         tags = md.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise NotebookError(
                 f"{name}: cell {i + 1} (id {cid}): metadata.tags must be a list of strings"
             )
         cells.append(Cell(i, cid, ctype, src, tuple(t.strip() for t in tags if t.strip()), md))
-    return Notebook(name, tuple(cells), metadata, digest, int(minor) if isinstance(minor, int) else 0)
+    return Notebook(
+        name, tuple(cells), metadata, digest, int(minor) if isinstance(minor, int) else 0
+    )
 
 
 def dumps_notebook(nb: dict[str, Any]) -> str:

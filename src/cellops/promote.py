@@ -18,7 +18,9 @@ from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_ta
 from cellops.templating import render
 
 # Tags that only mean something to cellops are dropped from stage notebooks; others stay.
-_OWN_TAG = re.compile(r"^(stage|block|step|after|prev|cpu|memory|gpu|retries|timeout|cache|image|limit):")
+_OWN_TAG = re.compile(
+    r"^(stage|block|step|after|prev|cpu|memory|gpu|retries|timeout|cache|image|limit):"
+)
 _OWN_PLAIN = {"setup", "imports", "functions", "pipeline-parameters", "pipeline-metrics"}
 
 
@@ -56,11 +58,15 @@ def check(analysis: Analysis) -> None:
     raise DiagnosticsError("\n".join(lines), tuple(errors))
 
 
-def _stage_notebook(a: Analysis, flow: StageFlow, spec: PipelineSpec, stage: StageSpec) -> dict[str, Any]:
+def _stage_notebook(
+    a: Analysis, flow: StageFlow, spec: PipelineSpec, stage: StageSpec
+) -> dict[str, Any]:
     nb = a.notebook
     params = [p for p in spec.parameters if p.name in flow.parameters]
     cells: list[dict[str, Any]] = [
-        _cell("markdown", "cellops-header", render("stage/header.md.j2", stage=stage, pipeline=spec)),
+        _cell(
+            "markdown", "cellops-header", render("stage/header.md.j2", stage=stage, pipeline=spec)
+        ),
         _cell(
             "code",
             "cellops-parameters",
@@ -101,7 +107,12 @@ def _stage_notebook(a: Analysis, flow: StageFlow, spec: PipelineSpec, stage: Sta
             _cell(
                 "code",
                 "cellops-save-outputs",
-                render("stage/save_outputs.py.j2", names=list(flow.outputs), stage=flow.name, cells=labels),
+                render(
+                    "stage/save_outputs.py.j2",
+                    names=list(flow.outputs),
+                    stage=flow.name,
+                    cells=labels,
+                ),
             )
         )
     metadata: dict[str, Any] = {
@@ -111,18 +122,28 @@ def _stage_notebook(a: Analysis, flow: StageFlow, spec: PipelineSpec, stage: Sta
         if key in nb.metadata:
             metadata[key] = nb.metadata[key]
     if "kernelspec" not in metadata:
-        metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
 
-def _cell(kind: str, cid: str, text: str, *, tags: list[str] | None = None,
-          source: int | None = None) -> dict[str, Any]:
+def _cell(
+    kind: str, cid: str, text: str, *, tags: list[str] | None = None, source: int | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     if tags:
         meta["tags"] = tags
     if source is not None:
         meta["cellops"] = {"source_index": source}
-    cell: dict[str, Any] = {"cell_type": kind, "id": cid, "metadata": meta, "source": split_lines(text)}
+    cell: dict[str, Any] = {
+        "cell_type": kind,
+        "id": cid,
+        "metadata": meta,
+        "source": split_lines(text),
+    }
     if kind == "code":
         cell["execution_count"] = None
         cell["outputs"] = []
@@ -137,8 +158,10 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
             notebook=f"stages/{f.name}.ipynb",
             cells=tuple(nb.cells[i].id for i in f.stage.cells),
             parameters=f.parameters,
-            inputs={n: next(e.source for e in a.graph.edges if e.target == f.name and n in e.names)
-                    for n in f.inputs},
+            inputs={
+                n: next(e.source for e in a.graph.edges if e.target == f.name and n in e.names)
+                for n in f.inputs
+            },
             outputs=f.outputs,
             after=f.upstream,
             options=f.stage.options,
@@ -161,7 +184,7 @@ def package_files(a: Analysis, name: str) -> tuple[PipelineSpec, dict[str, bytes
     spec = build_spec(a, name)
     files: dict[str, bytes] = {SPEC_FILE: dumps(spec).encode()}
     modules: set[str] = set()
-    for flow, stage in zip(a.graph.stages, spec.stages):
+    for flow, stage in zip(a.graph.stages, spec.stages, strict=True):
         files[stage.notebook] = dumps_notebook(_stage_notebook(a, flow, spec, stage)).encode()
         modules.update(flow.imports)
     files["requirements.lock"] = lock_text(sorted(modules)).encode()
@@ -175,7 +198,9 @@ def default_output(notebook: str | Path) -> Path:
     return p.with_name(f"{p.stem}-pipeline")
 
 
-def promote(notebook: str | Path, output: str | Path | None = None, name: str | None = None) -> PromoteResult:
+def promote(
+    notebook: str | Path, output: str | Path | None = None, name: str | None = None
+) -> PromoteResult:
     """Write the pipeline package for ``notebook``; nothing is written if anything is wrong."""
     nb = read_notebook(notebook)
     a = analyse(nb)

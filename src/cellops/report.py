@@ -26,8 +26,9 @@ def print_check(analysis: Analysis, out: TextIO = sys.stdout) -> None:
         ins = ", ".join(f.inputs) or "-"
         outs = ", ".join(f.outputs) or "-"
         after = ", ".join(f.upstream) or "-"
-        print(f"  stage {f.name} (from {first.label}): after {after}; in {ins}; out {outs}",
-              file=out)
+        print(
+            f"  stage {f.name} (from {first.label}): after {after}; in {ins}; out {outs}", file=out
+        )
     if g.diagnostics:
         print("diagnostics:", file=out)
         _diagnostics(g.diagnostics, out)

@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cellops.notebook import Cell, Notebook
+from cellops.tag_options import OptionProblem, parse_option
 
 Severity = Literal["error", "warning"]
 Role = Literal["parameters", "setup", "skip", "stage", "none"]
 
 STAGE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-_MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|K|M|G|T|P)?$")
-_CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 PLAIN_TAGS = frozenset({"parameters", "setup", "skip"})
 KALE_PLAIN_TAGS = frozenset({"imports", "functions", "pipeline-parameters", "pipeline-metrics"})
@@ -67,7 +65,11 @@ class Diagnostic:
     stage: str | None = None
 
     def render(self) -> str:
-        where = f"cell {self.cell_index + 1} (id {self.cell_id}): " if self.cell_index is not None else ""
+        where = (
+            f"cell {self.cell_index + 1} (id {self.cell_id}): "
+            if self.cell_index is not None
+            else ""
+        )
         return f"{self.severity}: {where}{self.message}"
 
     def to_dict(self) -> dict[str, object]:
@@ -81,8 +83,9 @@ class Diagnostic:
         }
 
 
-def diagnostic(severity: Severity, code: str, message: str, cell: Cell | None = None,
-               stage: str | None = None) -> Diagnostic:
+def diagnostic(
+    severity: Severity, code: str, message: str, cell: Cell | None = None, stage: str | None = None
+) -> Diagnostic:
     return Diagnostic(
         severity,
         code,
@@ -150,16 +153,6 @@ def _suggest(word: str, vocabulary: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _parse_duration(value: str) -> int | None:
-    if value.isdigit():
-        return int(value)
-    m = _DURATION.match(value)
-    if not m or not any(m.groups()):
-        return None
-    h, mi, s = (int(g) if g else 0 for g in m.groups())
-    return h * 3600 + mi * 60 + s
-
-
 class _Reader:
     """One pass over the cells; collects roles, stage membership, options and diagnostics."""
 
@@ -188,7 +181,7 @@ class _Reader:
         vocab = PLAIN_TAGS | KALE_PLAIN_TAGS | PREFIX_TAGS | KALE_PREFIX_TAGS
         hint = _suggest(key, vocab)
         if ":" in tag or hint:
-            did = f" (did you mean '{hint}{tag[len(key):]}'?)" if hint else ""
+            did = f" (did you mean '{hint}{tag[len(key) :]}'?)" if hint else ""
             self.error(
                 "unknown-tag",
                 f"unknown tag '{tag}'{did}; cellops tags are parameters, setup, skip, stage:NAME, "
@@ -233,14 +226,26 @@ class _Reader:
                         )
                         continue
                     starts = self.stage_name(value, cell, kale=key != "stage")
-                elif key in ("after", "prev", "cpu", "memory", "gpu", "retries", "timeout",
-                             "cache", "image", "limit"):
+                elif key in (
+                    "after",
+                    "prev",
+                    "cpu",
+                    "memory",
+                    "gpu",
+                    "retries",
+                    "timeout",
+                    "cache",
+                    "image",
+                    "limit",
+                ):
                     if key in ("prev", "limit"):
                         self.kale = True
                     options.append((key, value))
                 elif key in ("annotation", "label"):
                     self.kale = True
-                    self.warn("ignored-tag", f"Kale tag '{tag}' has no cellops meaning; ignored", cell)
+                    self.warn(
+                        "ignored-tag", f"Kale tag '{tag}' has no cellops meaning; ignored", cell
+                    )
                 else:
                     self.unknown(tag, cell)
             else:
@@ -378,49 +383,17 @@ class _Reader:
             return
         self.stage_opts[stage][name] = (val, cell.index)
 
-    def parse_option(self, key: str, value: str, cell: Cell, stage: str) -> tuple[str, object] | None:
-        def bad(expect: str) -> None:
-            self.error("bad-option", f"tag '{key}:{value}': {expect}", cell, stage)
-
-        if key == "limit":
-            kind, _, amount = value.rpartition(":")
-            if kind.endswith("gpu"):
-                key, value = "gpu", amount
-            elif kind in ("cpu", "memory"):
-                key, value = kind, amount
+    def parse_option(
+        self, key: str, value: str, cell: Cell, stage: str
+    ) -> tuple[str, object] | None:
+        parsed = parse_option(key, value)
+        if isinstance(parsed, OptionProblem):
+            if parsed.ignored:
+                self.warn("ignored-tag", parsed.message, cell)
             else:
-                self.warn("ignored-tag", f"Kale limit '{value}' is not mapped; ignored", cell)
-                return None
-        if key == "cpu":
-            if not _CPU.match(value) or value in ("0", "0m"):
-                bad("cpu takes a number of cores such as cpu:2, cpu:0.5 or cpu:500m")
-                return None
-            return "cpu", value
-        if key == "memory":
-            if not _MEMORY.match(value):
-                bad("memory takes a Kubernetes quantity such as memory:512Mi or memory:4Gi")
-                return None
-            return "memory", value
-        if key in ("gpu", "retries"):
-            if not value.isdigit():
-                bad(f"{key} takes a whole number such as {key}:1")
-                return None
-            return key, int(value)
-        if key == "timeout":
-            seconds = _parse_duration(value)
-            if not seconds:
-                bad("timeout takes a duration such as timeout:90s, timeout:30m or timeout:2h")
-                return None
-            return "timeout", seconds
-        if key == "cache":
-            if value not in ("off", "on"):
-                bad("cache takes 'off' (always re-run this stage) or 'on'")
-                return None
-            return "cache", value == "on"
-        if not value or any(ch.isspace() for ch in value):
-            bad("image takes an image reference such as image:python:3.11-slim")
+                self.error("bad-option", f"tag '{key}:{value}': {parsed.message}", cell, stage)
             return None
-        return "image", value
+        return parsed
 
     def finish(self) -> TaggedNotebook:
         dialect: Literal["cellops", "kale", "untagged"] = (
@@ -460,8 +433,12 @@ class _Reader:
             stages.append(TaggedStage(name, tuple(sorted(cells)), after, opts))
         stages.sort(key=lambda s: s.first_cell)
         return TaggedNotebook(
-            tuple(self.roles), tuple(stages), self.parameters_cell, tuple(sorted(self.setup)),
-            tuple(self.diags), dialect,
+            tuple(self.roles),
+            tuple(stages),
+            self.parameters_cell,
+            tuple(sorted(self.setup)),
+            tuple(self.diags),
+            dialect,
         )
 
     def finish_untagged(self) -> TaggedNotebook:
@@ -481,15 +458,24 @@ class _Reader:
             self.stage_opts[name] = {}
             for key, value, cell in self.loose_options:
                 if key in ("after", "prev"):
-                    self.error("unknown-after", f"after:{value} names no stage; this notebook "
-                               "has no stage tags, so it is one stage", cell, name)
+                    self.error(
+                        "unknown-after",
+                        f"after:{value} names no stage; this notebook "
+                        "has no stage tags, so it is one stage",
+                        cell,
+                        name,
+                    )
                 else:
                     self.option(key, value, cell, name)
             opts = StageOptions(**{k: v for k, (v, _) in self.stage_opts[name].items()})  # type: ignore[arg-type]
             stages = (TaggedStage(name, tuple(cells), (), opts),)
         return TaggedNotebook(
-            tuple(self.roles), stages, self.parameters_cell, tuple(sorted(self.setup)),
-            tuple(self.diags), "untagged" if not self.kale and not self.ours else "cellops",
+            tuple(self.roles),
+            stages,
+            self.parameters_cell,
+            tuple(sorted(self.setup)),
+            tuple(self.diags),
+            "untagged" if not self.kale and not self.ours else "cellops",
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -40,8 +41,19 @@ def _mermaid_id(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
+    cache_dir = (
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cellops" / "jinja"
+    )
+    bytecode_cache = None
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # Compiling templates costs more than the rest of a promote; reuse the bytecode.
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+    except OSError:
+        pass
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
+        bytecode_cache=bytecode_cache,
         autoescape=False,  # the outputs are code, YAML and Markdown, not HTML
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,

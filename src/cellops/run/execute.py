@@ -93,8 +93,12 @@ def execute_stage(
     except Exception as exc:
         if timed_out.is_set():
             raise StageExecutionError(
-                StageError("Timeout", f"the stage ran longer than its timeout of {timeout}s "
-                           "(tag timeout:...)", None, None)
+                StageError(
+                    "Timeout",
+                    f"the stage ran longer than its timeout of {timeout}s (tag timeout:...)",
+                    None,
+                    None,
+                )
             ) from None
         raise StageExecutionError(
             StageError(type(exc).__name__, str(exc) or repr(exc), None, None)

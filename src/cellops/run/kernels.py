@@ -8,6 +8,7 @@ network, and ipykernel does not fill executed notebooks with TCP warnings.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -17,8 +18,15 @@ from typing import Any
 
 
 class KernelPool:
-    def __init__(self, kernel_name: str, cwd: str, *, total: int, warm: int,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kernel_name: str,
+        cwd: str,
+        *,
+        total: int,
+        warm: int,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.kernel_name = kernel_name
         self.cwd = cwd
         self.env = env
@@ -45,6 +53,9 @@ class KernelPool:
         env = dict(os.environ)
         env.update(self.env or {})
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        # Fixed string hashing: a pickled set is then byte-identical across runs, which
+        # content-addressed artifacts and the cache rely on.
+        env["PYTHONHASHSEED"] = "0"
         run_sync(km.start_kernel)(cwd=self.cwd, env=env)
         self.to_start -= 1
         self.ready.append(km)
@@ -71,10 +82,9 @@ class KernelPool:
     def _stop(km: Any) -> None:
         from jupyter_core.utils import run_sync
 
-        try:
+        # A kernel that is already dead or never started has nothing left to stop.
+        with contextlib.suppress(Exception):
             run_sync(km.shutdown_kernel)(now=True)
-        except Exception:  # already dead or never started: nothing left to stop
-            pass
 
     def kill(self, km: Any) -> None:
         """Stop a kernel now (a stage's timeout): its client sees a dead kernel and fails."""

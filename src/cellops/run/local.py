@@ -51,8 +51,9 @@ class Progress:
 
 
 class _Run:
-    def __init__(self, package: Path, spec: PipelineSpec, rec: RunRecord, options: RunOptions,
-                 out: TextIO) -> None:
+    def __init__(
+        self, package: Path, spec: PipelineSpec, rec: RunRecord, options: RunOptions, out: TextIO
+    ) -> None:
         self.package = package
         self.spec = spec
         self.rec = rec
@@ -94,8 +95,14 @@ class _Run:
     # -- reuse without running -----------------------------------------------------------
     def try_reuse(self, stage: StageSpec, previous: RunRecord | None) -> bool:
         srec = self.rec.stages[stage.name]
-        key = cache_key(self.package, self.spec, stage, self.rec.parameters,
-                        self.input_hashes(stage), self.lock_sha)
+        key = cache_key(
+            self.package,
+            self.spec,
+            stage,
+            self.rec.parameters,
+            self.input_hashes(stage),
+            self.lock_sha,
+        )
         srec.cache_key = key
         srec.inputs = self.input_hashes(stage)
         found: dict[str, Output] | None = None
@@ -135,8 +142,14 @@ class _Run:
         attempts = 1 + (stage.options.retries or 0)
         for attempt in range(1, attempts + 1):
             try:
-                execute_stage(self.pool, self.package / stage.notebook, executed, params,
-                              kernel_name=self.spec.kernel, timeout=stage.options.timeout)
+                execute_stage(
+                    self.pool,
+                    self.package / stage.notebook,
+                    executed,
+                    params,
+                    kernel_name=self.spec.kernel,
+                    timeout=stage.options.timeout,
+                )
                 break
             except StageExecutionError as exc:
                 srec.error = exc.error
@@ -152,7 +165,7 @@ class _Run:
             manifest = json.loads((work / "manifest.json").read_text(encoding="utf-8"))
             for name in stage.outputs:
                 entry = manifest["outputs"][name]
-                ext = entry["file"][len(name) + 1:]
+                ext = entry["file"][len(name) + 1 :]
                 sha = self.store.put(str(work / entry["file"]), ext)
                 outputs[name] = Output(sha, ext)
             shutil.rmtree(work, ignore_errors=True)
@@ -217,12 +230,14 @@ class _Run:
     def start_execution(self, count: int) -> ThreadPoolExecutor:
         from cellops.run.kernels import KernelPool
 
-        self.pool = KernelPool(self.spec.kernel, str(self.package), total=count,
-                               warm=self.options.jobs + 1)
+        self.pool = KernelPool(
+            self.spec.kernel, str(self.package), total=count, warm=self.options.jobs + 1
+        )
         return ThreadPoolExecutor(max_workers=self.options.jobs, thread_name_prefix="cellops-stage")
 
-    def finish(self, stage: StageSpec, fut: Future[dict[str, Output]], done: set[str],
-               failed: list[str]) -> None:
+    def finish(
+        self, stage: StageSpec, fut: Future[dict[str, Output]], done: set[str], failed: list[str]
+    ) -> None:
         srec = self.rec.stages[stage.name]
         srec.duration = time.time() - (srec.started or time.time())
         try:
@@ -243,7 +258,9 @@ class _Run:
         self.progress.stage(stage.name, "done", f"{srec.duration:.2f}s")
 
 
-def _start_record(package: Path, spec: PipelineSpec, options: RunOptions) -> tuple[RunRecord, RunRecord | None]:
+def _start_record(
+    package: Path, spec: PipelineSpec, options: RunOptions
+) -> tuple[RunRecord, RunRecord | None]:
     if not options.resume:
         params = resolve(spec, options.params)
         rec = RunRecord(records.new_run_id(), spec.name, "running", params, time.time())
@@ -258,8 +275,9 @@ def _start_record(package: Path, spec: PipelineSpec, options: RunOptions) -> tup
             f"--resume continues run {previous.run_id} with its parameters "
             f"{previous.parameters}; drop the -p options or start a new run without --resume"
         )
-    rec = RunRecord(previous.run_id, spec.name, "running", params, time.time(),
-                    resumed=previous.resumed + 1)
+    rec = RunRecord(
+        previous.run_id, spec.name, "running", params, time.time(), resumed=previous.resumed + 1
+    )
     rec.stages = {s.name: StageRecord() for s in spec.stages}
     return rec, previous
 
@@ -273,13 +291,16 @@ def _failure_message(package: Path, run: _Run, failed: list[str]) -> str:
         what = f"{err.ename}: {err.evalue}" if err else "unknown error"
         lines.append(f"stage '{name}' failed{where} of {run.spec.source_notebook}: {what}")
         lines.append(f"  executed notebook: {run.dir / srec.notebook}")
-    lines.append(f"fix the notebook, promote again if needed, and continue with "
-                 f"`cellops run {package} --resume`")
+    lines.append(
+        f"fix the notebook, promote again if needed, and continue with "
+        f"`cellops run {package} --resume`"
+    )
     return "\n".join(lines)
 
 
-def run_package(package: str | Path, options: RunOptions = RunOptions(),
-                out: TextIO | None = None) -> RunRecord:
+def run_package(
+    package: str | Path, options: RunOptions = RunOptions(), out: TextIO | None = None
+) -> RunRecord:
     """Run a package; returns the record, or raises StageFailed once the record is saved."""
     pkg = Path(package).resolve() if Path(package).exists() else Path(package)
     spec = load(pkg)
@@ -290,8 +311,10 @@ def run_package(package: str | Path, options: RunOptions = RunOptions(),
     run.run(previous)
     failed = [n for n, s in rec.stages.items() if s.status == "failed"]
     counts = {k: sum(1 for s in rec.stages.values() if s.status == k) for k in ("done", "cached")}
-    summary = (f"run {rec.run_id} {rec.status} in {rec.duration or 0:.2f}s: {counts['done']} ran, "
-               f"{counts['cached']} cached; record: {run.dir / 'run.json'}")
+    summary = (
+        f"run {rec.run_id} {rec.status} in {rec.duration or 0:.2f}s: {counts['done']} ran, "
+        f"{counts['cached']} cached; record: {run.dir / 'run.json'}"
+    )
     run.progress.line(summary, always=True)
     if failed:
         message = _failure_message(pkg, run, failed)

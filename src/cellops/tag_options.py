@@ -1,0 +1,69 @@
+"""Stage option tags (``cpu:2``, ``memory:4Gi``, ``timeout:30m`` ...) -> typed values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|K|M|G|T|P)?$")
+_CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+@dataclass(frozen=True)
+class OptionProblem:
+    message: str
+    ignored: bool = False  # a tag we read but do not map (a warning, not an error)
+
+
+def parse_duration(value: str) -> int | None:
+    """Seconds in ``90``, ``90s``, ``30m``, ``2h`` or ``1h30m``; None if it is not one."""
+    if value.isdigit():
+        return int(value)
+    m = _DURATION.match(value)
+    if not m or not any(m.groups()):
+        return None
+    h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return h * 3600 + mi * 60 + s
+
+
+def parse_option(key: str, value: str) -> tuple[str, object] | OptionProblem:
+    """(option name, typed value) for a stage option tag, or what is wrong with it."""
+    if key == "limit":  # Kale: limit:nvidia.com/gpu:1
+        kind, _, amount = value.rpartition(":")
+        if kind.endswith("gpu"):
+            key, value = "gpu", amount
+        elif kind in ("cpu", "memory"):
+            key, value = kind, amount
+        else:
+            return OptionProblem(f"Kale limit '{value}' is not mapped; ignored", ignored=True)
+    if key == "cpu":
+        if not _CPU.match(value) or value in ("0", "0m"):
+            return OptionProblem("cpu takes a number of cores such as cpu:2, cpu:0.5 or cpu:500m")
+        return "cpu", value
+    if key == "memory":
+        if not _MEMORY.match(value):
+            return OptionProblem(
+                "memory takes a Kubernetes quantity such as memory:512Mi or memory:4Gi"
+            )
+        return "memory", value
+    if key in ("gpu", "retries"):
+        if not value.isdigit():
+            return OptionProblem(f"{key} takes a whole number such as {key}:1")
+        return key, int(value)
+    if key == "timeout":
+        seconds = parse_duration(value)
+        if not seconds:
+            return OptionProblem(
+                "timeout takes a duration such as timeout:90s, timeout:30m or timeout:2h"
+            )
+        return "timeout", seconds
+    if key == "cache":
+        if value not in ("off", "on"):
+            return OptionProblem("cache takes 'off' (always re-run this stage) or 'on'")
+        return "cache", value == "on"
+    if key == "image":
+        if not value or any(ch.isspace() for ch in value):
+            return OptionProblem("image takes an image reference such as image:python:3.11-slim")
+        return "image", value
+    return OptionProblem(f"'{key}' is not a stage option")

@@ -1,0 +1,70 @@
+"""House rules checked, not hoped for: a pure core and lazy imports on the CLI path."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "cellops"
+SERVER_LIBS = {"jupyter_server", "tornado", "traitlets"}
+HEAVY = ["papermill", "pandas", "numpy", "docker", "nbformat", "nbclient", "sklearn", "pyarrow"]
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_core_imports_nothing_from_the_server_stack() -> None:
+    offenders = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in ("server", "labextension") or rel.name == "cli.py":
+            continue
+        bad = _imports(path) & SERVER_LIBS
+        if bad:
+            offenders[str(rel)] = sorted(bad)
+    assert offenders == {}
+
+
+def test_no_source_file_is_over_500_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert long == {}
+
+
+def _loaded_after(code: str, cwd: Path) -> list[str]:
+    probe = (
+        "import sys\n"
+        f"{code}\n"
+        f"print(__import__('json').dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    return list(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def test_help_and_promote_stay_light(tmp_path: Path) -> None:
+    example = ROOT / "examples" / "wine_fanout.ipynb"
+    assert _loaded_after(
+        "from cellops.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass",
+        tmp_path,
+    ) == []
+    assert _loaded_after(
+        f"from cellops.cli import main\nmain(['promote', {str(example)!r}, '-o', 'pkg'])", tmp_path
+    ) == []
