@@ -2,8 +2,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
+# hatch-jupyter-builder and the lint scripts find jlpm and jupyter-builder through PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 DEMO := build/demo/wine_fanout-pipeline
-BUILD_DEPS := hatchling hatch-jupyter-builder hatch-nodejs-version editables "jupyterlab>=4.6,<5"
+BUILD_DEPS := hatchling hatch-jupyter-builder hatch-nodejs-version editables "jupyterlab>=4.6,<5" "jupyter-builder>=1.3"
 
 .PHONY: demo test install lint typecheck unit integration bench clean
 

@@ -1,8 +1,8 @@
 """Warm kernels: start the next stage's kernel while the current stage runs.
 
 Kernel start-up (about a second of Python imports in the kernel) dominates small stages, so
-the pool starts kernels ahead of need, up to ``warm`` at a time, and shuts used ones down in
-the background. Kernels talk over IPC sockets in a private directory: nothing listens on the
+the pool keeps kernels booting ahead of need (as many as can run at once, plus one) and shuts
+used ones down in the background. Kernels talk over IPC sockets in a private directory: nothing listens on the
 network, and ipykernel does not fill executed notebooks with TCP warnings.
 """
 
@@ -24,9 +24,14 @@ class KernelPool:
         cwd: str,
         *,
         total: int,
-        warm: int,
+        warm: int = 2,
         env: dict[str, str] | None = None,
     ) -> None:
+        """Keep ``warm`` kernels started ahead of need; ``total`` caps how many are ever started.
+
+        Booting a kernel is CPU-bound imports; booting the next stages' kernels alongside the
+        first costs it little, while booting one only when its stage is due costs a second.
+        """
         self.kernel_name = kernel_name
         self.cwd = cwd
         self.env = env
@@ -38,7 +43,7 @@ class KernelPool:
         self.stoppers: list[threading.Thread] = []
         self.sockets = tempfile.mkdtemp(prefix="cellops-k-")
         with self.lock:
-            for _ in range(min(self.warm, total)):
+            for _ in range(min(warm, total)):
                 self._start_one()
 
     def _start_one(self) -> None:

@@ -231,7 +231,10 @@ class _Run:
         from cellops.run.kernels import KernelPool
 
         self.pool = KernelPool(
-            self.spec.kernel, str(self.package), total=count, warm=self.options.jobs + 1
+            self.spec.kernel,
+            str(self.package),
+            total=count,
+            warm=self.options.jobs + 1,
         )
         return ThreadPoolExecutor(max_workers=self.options.jobs, thread_name_prefix="cellops-stage")
 
