@@ -9,6 +9,8 @@ export default defineConfig([
   {
     ignores: [
       '.venv',
+      'benchmarks',
+      'tests',
       'node_modules',
       'dist',
       'build',
@@ -21,6 +23,8 @@ export default defineConfig([
   },
   js.configs.recommended,
   tseslint.configs.recommended,
+  // The plugin's recommended configs name its rules without registering the plugin.
+  { plugins: { jupyter: jupyterPlugin } },
   jupyterPlugin.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx'],

@@ -20,7 +20,10 @@ EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"
 def cellops(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "cellops.cli", *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -47,7 +50,9 @@ def test_malformed_json(tmp_path: Path) -> None:
 
 def test_nbformat_3(tmp_path: Path) -> None:
     nb = tmp_path / "old.ipynb"
-    nb.write_text(json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}))
+    nb.write_text(
+        json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}})
+    )
     promote_fails(tmp_path, nb, "format 3", "jupyter nbconvert --to notebook --nbformat 4")
 
 

@@ -80,7 +80,9 @@ def test_setup_helper_pulls_its_import_from_another_setup_cell() -> None:
             ("a = area(2)", ["stage:s"]),
         ]
     )
-    chosen = {idx: [g.setup_statements[idx][i].source for i in ix] for idx, ix in g.stage("s").setup}
+    chosen = {
+        idx: [g.setup_statements[idx][i].source for i in ix] for idx, ix in g.stage("s").setup
+    }
     assert chosen == {0: ["import math"], 1: ["def area(r):\n    return math.pi * r ** 2"]}
 
 

@@ -60,11 +60,18 @@ def _loaded_after(code: str, cwd: Path) -> list[str]:
 
 def test_help_and_promote_stay_light(tmp_path: Path) -> None:
     example = ROOT / "examples" / "wine_fanout.ipynb"
-    assert _loaded_after(
-        "from cellops.cli import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass",
-        tmp_path,
-    ) == []
-    assert _loaded_after(
-        f"from cellops.cli import main\nmain(['promote', {str(example)!r}, '-o', 'pkg'])", tmp_path
-    ) == []
+    assert (
+        _loaded_after(
+            "from cellops.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass",
+            tmp_path,
+        )
+        == []
+    )
+    assert (
+        _loaded_after(
+            f"from cellops.cli import main\nmain(['promote', {str(example)!r}, '-o', 'pkg'])",
+            tmp_path,
+        )
+        == []
+    )

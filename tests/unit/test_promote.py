@@ -52,8 +52,10 @@ def test_stage_notebook_has_parameters_setup_load_and_save_cells(tmp_path: Path)
     assert "n_estimators = 50" in text and "max_depth = 4" in text
     assert "C = " not in text and "test_size" not in text  # only what the stage reads
     ids = [c["id"] for c in nb["cells"]]
-    assert ids.index("cellops-load-inputs") < ids.index("train_forest-1") < ids.index(
-        "cellops-save-outputs"
+    assert (
+        ids.index("cellops-load-inputs")
+        < ids.index("train_forest-1")
+        < ids.index("cellops-save-outputs")
     )
     code = "".join("".join(c["source"]) for c in nb["cells"])
     assert "LogisticRegression" not in code  # setup code the stage does not use is left out
@@ -102,7 +104,9 @@ def test_failed_promote_writes_nothing_and_keeps_existing_package(tmp_path: Path
     assert sorted(os.listdir(tmp_path)) == ["bad.ipynb", "pkg"]  # no temp dirs left behind
 
 
-def test_crash_while_writing_leaves_old_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_while_writing_leaves_old_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pkg = promote(EXAMPLE, tmp_path / "pkg").package
     before = {p: p.read_bytes() for p in pkg.rglob("*") if p.is_file()}
     real_rename = os.rename

@@ -56,7 +56,12 @@ def test_stage_options_are_parsed_and_typed() -> None:
         ]
     )
     assert t.stages[0].options == StageOptions(
-        cpu="500m", memory="4Gi", gpu=1, retries=3, timeout=5400, cache=False,
+        cpu="500m",
+        memory="4Gi",
+        gpu=1,
+        retries=3,
+        timeout=5400,
+        cache=False,
         image="python:3.11-slim",
     )
     assert t.stages[0].options.to_dict()["cache"] is False
@@ -76,7 +81,9 @@ def test_conflicting_options_within_one_stage() -> None:
 
 
 def test_unknown_tags() -> None:
-    t = tagged([("a = 1", ["stgae:load"]), ("b = 1", ["paramters"]), ("c = 1", ["hide-input", "mine"])])
+    t = tagged(
+        [("a = 1", ["stgae:load"]), ("b = 1", ["paramters"]), ("c = 1", ["hide-input", "mine"])]
+    )
     found = {(d.code, d.severity, d.cell_index): d.message for d in t.diagnostics}
     assert "did you mean 'stage:load'" in found[("unknown-tag", "error", 0)]
     assert "did you mean 'parameters'" in found[("unknown-tag", "error", 1)]
@@ -86,7 +93,9 @@ def test_unknown_tags() -> None:
 
 
 def test_duplicate_stage_and_bad_stage_name() -> None:
-    t = tagged([("a = 1", ["stage:load"]), ("b = 1", ["stage:load"]), ("c = 1", ["stage:Train Model"])])
+    t = tagged(
+        [("a = 1", ["stage:load"]), ("b = 1", ["stage:load"]), ("c = 1", ["stage:Train Model"])]
+    )
     assert ("error", "duplicate-stage", 1) in codes(t)
     bad = next(d for d in t.diagnostics if d.code == "bad-stage-name")
     assert bad.cell_index == 2 and "stage:train_model" in bad.message

@@ -2,8 +2,9 @@
 
 Kernel start-up (about a second of Python imports in the kernel) dominates small stages, so
 the pool keeps kernels booting ahead of need (as many as can run at once, plus one) and shuts
-used ones down in the background. Kernels talk over IPC sockets in a private directory: nothing listens on the
-network, and ipykernel does not fill executed notebooks with TCP warnings.
+used ones down in the background. Kernels talk over IPC sockets in a private directory:
+nothing listens on the network, and ipykernel does not fill executed notebooks with TCP
+warnings.
 """
 
 from __future__ import annotations
