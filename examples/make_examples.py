@@ -15,7 +15,8 @@ Notebooks written:
   training stages that join in a comparison stage.
 * ``iris_kale.ipynb`` -- the same kind of flow tagged only with Kale's
   vocabulary (``imports``, ``functions``, ``pipeline-parameters``,
-  ``block:NAME``, ``prev:NAME``, ``skip``, ``pipeline-metrics``).
+  ``step:NAME`` (Kale 2; Kale 1 wrote ``block:NAME``), ``prev:NAME``, ``skip``,
+  ``pipeline-metrics``).
 """
 
 from __future__ import annotations
@@ -261,7 +262,7 @@ notebooks already annotated for Kale:
 
 * `imports`, `functions` &mdash; shared code prepended to every step
 * `pipeline-parameters` &mdash; the pipeline's parameters
-* `block:load_data`, `block:split`, `block:train_knn`, `block:evaluate` &mdash; the steps,
+* `step:load_data`, `step:split`, `step:train_knn`, `step:evaluate` &mdash; the steps,
   ordered with `prev:NAME`; a repeated block name merges cells into one step
 * `skip` &mdash; exploration left out of the pipeline
 * `pipeline-metrics` &mdash; `print(<variable>)` lines naming the metrics
@@ -316,7 +317,7 @@ test_size = 0.3
 iris = load_iris(as_frame=True).frame
 print(iris.shape)
 """,
-                "block:load_data",
+                "step:load_data",
             ),
             code(
                 "explore-1",
@@ -346,7 +347,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 )
 print(len(X_train), len(X_test))
 """,
-                "block:split",
+                "step:split",
                 "prev:load_data",
             ),
             md(
@@ -365,7 +366,7 @@ knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=n_neighbo
     X_train, y_train
 )
 """,
-                "block:train_knn",
+                "step:train_knn",
                 "prev:split",
             ),
             md(
@@ -381,7 +382,7 @@ knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=n_neighbo
 accuracy = holdout_accuracy(knn, X_test, y_test)
 print(f"accuracy: {accuracy:.3f}")
 """,
-                "block:evaluate",
+                "step:evaluate",
                 "prev:train_knn",
             ),
             code(
@@ -391,7 +392,7 @@ print(f"accuracy: {accuracy:.3f}")
 confusion = pd.crosstab(y_test, knn.predict(X_test), rownames=["true"], colnames=["predicted"])
 print(confusion)
 """,
-                "block:evaluate",
+                "step:evaluate",
             ),
             code(
                 "pipeline-metrics-1",

@@ -344,11 +344,17 @@ class _Reader:
     def _adopt_heading(self, name: str, index: int) -> None:
         i = index - 1
         adopted: list[int] = []
-        while i >= 0 and self.nb.cells[i].cell_type == "markdown" and self.roles[i] == "stage":
+        while (
+            i >= 0
+            and self.nb.cells[i].cell_type == "markdown"
+            and self.roles[i] in ("stage", "none")
+        ):
             adopted.append(i)
             i -= 1
         if not adopted:
             return
+        for i in adopted:
+            self.roles[i] = "stage"
         for cells in self.stage_cells.values():
             if cells and cells[-1] in adopted:
                 cells[:] = [c for c in cells if c not in adopted]

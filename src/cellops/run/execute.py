@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,17 @@ def _failing_cell(executed: Path) -> tuple[int | None, str | None]:
     return None, None
 
 
+def _skip_slow_format_checker() -> None:
+    """Keep jsonschema from building rfc3987_syntax's grammars (1.5-5 s) on papermill's import.
+
+    nbformat -> jsonschema imports it only for the "iri" format checks, which no notebook
+    schema uses, and jsonschema skips those checks when the import fails. Where jsonschema
+    is already loaded (inside a Jupyter server) this changes nothing.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def execute_stage(
     pool: KernelPool,
     notebook: Path,
@@ -54,6 +66,7 @@ def execute_stage(
     timeout: int | None,
 ) -> None:
     """Execute ``notebook`` into ``executed``; raise StageExecutionError naming the cell."""
+    _skip_slow_format_checker()
     import papermill as pm
 
     km = pool.take()

@@ -27,6 +27,7 @@ class KernelPool:
         total: int,
         warm: int = 2,
         env: dict[str, str] | None = None,
+        prelude: str = "",
     ) -> None:
         """Keep ``warm`` kernels started ahead of need; ``total`` caps how many are ever started.
 
@@ -36,6 +37,7 @@ class KernelPool:
         self.kernel_name = kernel_name
         self.cwd = cwd
         self.env = env
+        self.prelude = prelude
         self.to_start = total
         self.warm = max(1, warm)
         self.ready: deque[Any] = deque()
@@ -63,9 +65,38 @@ class KernelPool:
         # content-addressed artifacts and the cache rely on.
         env["PYTHONHASHSEED"] = "0"
         run_sync(km.start_kernel)(cwd=self.cwd, env=env)
+        if self.prelude:
+            t = threading.Thread(target=self._warm_up, args=(km,), daemon=True)
+            t.start()
         self.to_start -= 1
         self.ready.append(km)
         self.everything.append(km)
+
+    def _warm_up(self, km: Any) -> None:
+        """Run the prelude silently: no history, no execution count, no cell events.
+
+        A stage's first request simply queues behind it on the kernel's shell channel.
+        """
+        from jupyter_core.utils import run_sync
+
+        async def go() -> None:
+            kc = km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=120)
+                await kc.execute_interactive(
+                    self.prelude,
+                    silent=True,
+                    store_history=False,
+                    timeout=300,
+                    output_hook=lambda msg: None,
+                )
+            finally:
+                kc.stop_channels()
+
+        # A prelude that fails only loses the head start; the stage still runs.
+        with contextlib.suppress(Exception):
+            run_sync(go)()
 
     def take(self) -> Any:
         """A started kernel manager; another one begins starting for the next taker."""

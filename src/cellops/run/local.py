@@ -195,7 +195,7 @@ class _Run:
                             progressed = True
                             continue
                         if executor is None:
-                            executor = self.start_execution(len(pending) + 1)
+                            executor = self.start_execution(len(pending) + 1, [stage, *pending])
                         srec = self.rec.stages[stage.name]
                         srec.status = "running"
                         srec.started = time.time()
@@ -227,14 +227,16 @@ class _Run:
                 self.rec.status = "failed" if failed else "done"
             self.save()
 
-    def start_execution(self, count: int) -> ThreadPoolExecutor:
+    def start_execution(self, count: int, stages: list[StageSpec]) -> ThreadPoolExecutor:
         from cellops.run.kernels import KernelPool
+        from cellops.run.prelude import prelude_code
 
         self.pool = KernelPool(
             self.spec.kernel,
             str(self.package),
             total=count,
             warm=self.options.jobs + 1,
+            prelude=prelude_code(self.package / s.notebook for s in stages),
         )
         return ThreadPoolExecutor(max_workers=self.options.jobs, thread_name_prefix="cellops-stage")
 
