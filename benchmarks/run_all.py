@@ -12,6 +12,7 @@ import datetime
 import os
 import platform
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -109,6 +110,7 @@ def main() -> int:
         try:
             found = module.measure()
         except Exception as exc:  # report it and go on with the other benchmarks
+            print(f"{name} failed:\n{exc}", file=sys.stderr, flush=True)
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
             found = [Row(f"{name} benchmark", None, note=f"failed: {reason}")]
         rows += found

@@ -127,6 +127,13 @@ class KernelPool:
         """Stop a kernel now (a stage's timeout): its client sees a dead kernel and fails."""
         self._stop(km)
 
+    def kill_all(self) -> None:
+        """Ctrl-C: stop every kernel, busy or not, so stage threads fail fast and exit."""
+        with self.lock:
+            kernels = list(self.everything)
+        for km in kernels:
+            self._stop(km)
+
     def close(self) -> None:
         with self.lock:
             unused = list(self.ready)

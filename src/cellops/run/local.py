@@ -23,7 +23,7 @@ from cellops.fsutil import STATE_DIR
 from cellops.run import record as records
 from cellops.run.cache import Cache, Output, cache_key, file_sha256
 from cellops.run.params import resolve
-from cellops.run.record import RunRecord, StageRecord
+from cellops.run.record import RunRecord, StageError, StageRecord
 from cellops.spec import PipelineSpec, StageSpec, load
 
 
@@ -212,8 +212,13 @@ class _Run:
                 self.save()
         except KeyboardInterrupt:
             self.rec.status = "interrupted"
+            self.progress.line("interrupted: stopping the running stages", always=True)
             for stage in running.values():
-                self.rec.stages[stage.name].status = "failed"
+                srec = self.rec.stages[stage.name]
+                srec.status = "failed"
+                srec.error = StageError("KeyboardInterrupt", "interrupted by the user", None, None)
+            if self.pool is not None:
+                self.pool.kill_all()
             raise
         finally:
             if executor is not None:
@@ -250,8 +255,6 @@ class _Run:
         except Exception as exc:
             srec.status = "failed"
             if srec.error is None:
-                from cellops.run.record import StageError
-
                 srec.error = StageError(type(exc).__name__, str(exc), None, None)
             failed.append(stage.name)
             self.progress.stage(stage.name, "failed", f"{srec.duration:.2f}s")
