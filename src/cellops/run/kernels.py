@@ -77,10 +77,14 @@ class KernelPool:
 
         A stage's first request simply queues behind it on the kernel's shell channel.
         """
+        from jupyter_client.session import Session
         from jupyter_core.utils import run_sync
 
         async def go() -> None:
-            kc = km.client()
+            # A session of its own: the stage's client would otherwise share this one's
+            # zmq identity, and the kernel routes replies to whichever connected last.
+            session = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
+            kc = km.client(session=session)
             kc.start_channels()
             try:
                 await kc.wait_for_ready(timeout=120)

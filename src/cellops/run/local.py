@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -64,12 +65,16 @@ class _Run:
         self.dir = records.run_dir(package, rec.run_id)
         self.outputs: dict[str, dict[str, Output]] = {}
         self.pool: Any = None
+        self.save_lock = threading.Lock()
         width = max(len(s.name) for s in spec.stages)
         self.progress = Progress(out, options.quiet, width)
 
     # -- bookkeeping -------------------------------------------------------------------
     def save(self) -> None:
-        records.save(self.package, self.rec)
+        # Stage threads and the scheduler both save; one writer at a time keeps the record
+        # and the 'latest' pointer consistent.
+        with self.save_lock:
+            records.save(self.package, self.rec)
 
     def input_hashes(self, stage: StageSpec) -> dict[str, str]:
         return {n: self.outputs[src][n].sha256 for n, src in sorted(stage.inputs.items())}
@@ -128,9 +133,23 @@ class _Run:
 
     # -- real execution ---------------------------------------------------------------------
     def execute(self, stage: StageSpec) -> dict[str, Output]:
+        srec = self.rec.stages[stage.name]
+        try:
+            return self._execute(stage)
+        finally:
+            # Measured by the worker: the scheduler notices the end a little later.
+            srec.duration = time.time() - (srec.started or time.time())
+
+    def _execute(self, stage: StageSpec) -> dict[str, Output]:
         from cellops.run.execute import StageExecutionError, execute_stage
 
         srec = self.rec.stages[stage.name]
+        # Stamped here, when a worker takes the stage, not when it was queued.
+        srec.status = "running"
+        srec.started = time.time()
+        srec.notebook = f"stages/{stage.name}.ipynb"
+        self.progress.stage(stage.name, "running")
+        self.save()
         params: dict[str, Any] = {n: self.rec.parameters[n] for n in stage.parameters}
         work = self.dir / "outputs" / stage.name
         shutil.rmtree(work, ignore_errors=True)
@@ -196,11 +215,6 @@ class _Run:
                             continue
                         if executor is None:
                             executor = self.start_execution(len(pending) + 1, [stage, *pending])
-                        srec = self.rec.stages[stage.name]
-                        srec.status = "running"
-                        srec.started = time.time()
-                        srec.notebook = f"stages/{stage.name}.ipynb"
-                        self.progress.stage(stage.name, "running")
                         running[executor.submit(self.execute, stage)] = stage
                     self.save()
                 if not running:
@@ -249,7 +263,6 @@ class _Run:
         self, stage: StageSpec, fut: Future[dict[str, Output]], done: set[str], failed: list[str]
     ) -> None:
         srec = self.rec.stages[stage.name]
-        srec.duration = time.time() - (srec.started or time.time())
         try:
             outputs = fut.result()
         except Exception as exc:
@@ -257,13 +270,13 @@ class _Run:
             if srec.error is None:
                 srec.error = StageError(type(exc).__name__, str(exc), None, None)
             failed.append(stage.name)
-            self.progress.stage(stage.name, "failed", f"{srec.duration:.2f}s")
+            self.progress.stage(stage.name, "failed", f"{srec.duration or 0:.2f}s")
             return
         self.outputs[stage.name] = outputs
         srec.outputs = {n: {"sha256": o.sha256, "ext": o.ext} for n, o in outputs.items()}
         srec.status = "done"
         done.add(stage.name)
-        self.progress.stage(stage.name, "done", f"{srec.duration:.2f}s")
+        self.progress.stage(stage.name, "done", f"{srec.duration or 0:.2f}s")
 
 
 def _start_record(
