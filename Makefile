@@ -7,7 +7,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 DEMO := build/demo/wine_fanout-pipeline
 BUILD_DEPS := hatchling hatch-jupyter-builder hatch-nodejs-version editables "jupyterlab>=4.6,<5" "jupyter-builder>=1.3"
 
-.PHONY: demo test install lint typecheck unit integration bench clean
+.PHONY: demo test install lint typecheck bench clean
 
 $(VENV)/.installed: pyproject.toml package.json yarn.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,7 +36,8 @@ test: lint typecheck
 	$(BIN)/pytest -n 2 --durations=15
 
 bench: install
-	$(PY) benchmarks/run_all.py
+	# Users run with bytecode caching; a PYTHONDONTWRITEBYTECODE shell would skew CLI timings.
+	env -u PYTHONDONTWRITEBYTECODE $(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf build $(DEMO) .pytest_cache .mypy_cache .ruff_cache
