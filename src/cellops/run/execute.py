@@ -108,7 +108,8 @@ def execute_stage(
             raise StageExecutionError(
                 StageError(
                     "Timeout",
-                    f"the stage ran longer than its timeout of {timeout}s (tag timeout:...)",
+                    f"the stage ran longer than its timeout of {timeout}s; raise its "
+                    "timeout: tag or make the stage faster",
                     None,
                     None,
                 )

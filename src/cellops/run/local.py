@@ -308,9 +308,10 @@ def _failure_message(package: Path, run: _Run, failed: list[str]) -> str:
     for name in failed:
         srec = run.rec.stages[name]
         err = srec.error
-        where = f" in {err.source_cell}" if err and err.source_cell else ""
+        nb = run.spec.source_notebook
+        where = f" in {err.source_cell} of {nb}" if err and err.source_cell else f" ({nb})"
         what = f"{err.ename}: {err.evalue}" if err else "unknown error"
-        lines.append(f"stage '{name}' failed{where} of {run.spec.source_notebook}: {what}")
+        lines.append(f"stage '{name}' failed{where}: {what}")
         lines.append(f"  executed notebook: {run.dir / srec.notebook}")
     lines.append(
         f"fix the notebook, promote again if needed, and continue with "

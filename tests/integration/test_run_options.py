@@ -1,0 +1,38 @@
+"""Stage options that change how a stage runs: timeout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.nbfactory import notebook_dict
+
+
+@pytest.mark.kernel
+def test_timeout_stops_a_stage_that_runs_too_long(tmp_path: Path) -> None:
+    cells = [
+        ("x = 1", ["stage:quick"]),
+        ("import time\ntime.sleep(120)\ny = x", ["stage:slow", "timeout:3s"]),
+        ("print(y)", ["stage:after"]),
+    ]
+    (tmp_path / "nb.ipynb").write_text(json.dumps(notebook_dict(cells)))
+    cli = [sys.executable, "-m", "cellops.cli"]
+    subprocess.run([*cli, "promote", "nb.ipynb", "-o", "pkg"], cwd=tmp_path, check=True)
+    start = time.monotonic()
+    proc = subprocess.run(
+        [*cli, "run", "pkg"], cwd=tmp_path, capture_output=True, text=True, timeout=110
+    )
+    assert time.monotonic() - start < 60  # stopped, not left to sleep for two minutes
+    assert proc.returncode == 1
+    assert "stage 'slow' failed" in proc.stderr
+    assert "longer than its timeout of 3s" in proc.stderr
+    runs = tmp_path / "pkg" / ".cellops" / "runs"
+    record = json.loads((runs / (runs / "latest").read_text().strip() / "run.json").read_text())
+    assert record["stages"]["slow"]["status"] == "failed"
+    assert record["stages"]["slow"]["error"]["ename"] == "Timeout"
+    assert record["stages"]["after"]["status"] == "not-run"
