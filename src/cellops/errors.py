@@ -8,10 +8,10 @@ to do. The CLI maps ``CellopsError`` to exit code 2 (bad input, nothing written)
 from __future__ import annotations
 
 
-class CellopsError(Exception):
-    """Bad input: the message says what is wrong and what to do. Exit code 2."""
+class Reported(Exception):
+    """An error whose message is meant for the user as it is, with the CLI's exit code."""
 
-    exit_code = 2
+    exit_code = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -19,6 +19,12 @@ class CellopsError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class CellopsError(Reported):
+    """Bad input: the message says what is wrong and what to do. Exit code 2."""
+
+    exit_code = 2
 
 
 class NotebookError(CellopsError):
@@ -45,14 +51,5 @@ class ArtifactError(CellopsError):
     """A value cannot be stored or loaded as an artifact between stages."""
 
 
-class StageFailed(Exception):
+class StageFailed(Reported):
     """A stage raised while running. Exit code 1."""
-
-    exit_code = 1
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
