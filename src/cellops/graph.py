@@ -39,6 +39,7 @@ class StageFlow:
     stage: TaggedStage
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
+    sources: dict[str, str] = field(compare=False, hash=False)  # input name -> upstream stage
     output_cells: dict[str, int] = field(compare=False, hash=False)  # name -> defining cell
     parameters: tuple[str, ...] = ()
     setup: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (setup cell, statement indices)
@@ -251,7 +252,6 @@ class _Flow:
         order = self.order(edges)
         flows = []
         for s in order:
-            setup: list[tuple[int, tuple[int, ...]]] = []
             params_used = set(self.params_used[s.name])
             imports = set(self.imports[s.name])
             # One selection over every setup cell: a helper in one cell may need an import
@@ -274,6 +274,7 @@ class _Flow:
                 StageFlow(
                     stage=s,
                     inputs=tuple(sorted(self.inputs[s.name])),
+                    sources=dict(sorted(self.inputs[s.name].items())),
                     outputs=tuple(sorted(outs)),
                     output_cells=dict(sorted(outs.items())),
                     parameters=tuple(p.name for p in params if p.name in params_used),

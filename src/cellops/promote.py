@@ -158,10 +158,7 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
             notebook=f"stages/{f.name}.ipynb",
             cells=tuple(nb.cells[i].id for i in f.stage.cells),
             parameters=f.parameters,
-            inputs={
-                n: next(e.source for e in a.graph.edges if e.target == f.name and n in e.names)
-                for n in f.inputs
-            },
+            inputs=f.sources,
             outputs=f.outputs,
             after=f.upstream,
             options=f.stage.options,

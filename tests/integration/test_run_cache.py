@@ -52,7 +52,7 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> PackageRun:
 # -- on the wine example -----------------------------------------------------------------------
 
 
-def test_wine_second_run_is_fully_cached_and_fast(wine_run: PackageRun, tmp_path: Path) -> None:
+def test_wine_second_run_is_fully_cached(wine_run: PackageRun, tmp_path: Path) -> None:
     assert wine_run.result.returncode == 0, str(wine_run.result)
     pkg = copy_package(wine_run.package, tmp_path / "wine-pipeline")
     res = cellops_ok("run", pkg, cwd=tmp_path)
@@ -62,9 +62,6 @@ def test_wine_second_run_is_fully_cached_and_fast(wine_run: PackageRun, tmp_path
     assert rec["status"] == "done"
     assert statuses(rec) == dict.fromkeys(WINE_STAGES, "cached")
     assert all(s["cache_hit"] for s in rec["stages"].values())
-    # No kernel is started: the whole command takes well under the ~20 s of a real run.
-    assert rec["duration"] < 3, rec["duration"]
-    assert res.seconds < 10, str(res)
     # The cached stages point at the notebooks they were executed in.
     assert "best model: random_forest" in stage_output(pkg, rec, "compare")
     # Same outputs as the run that computed them.

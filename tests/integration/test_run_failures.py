@@ -235,4 +235,3 @@ def test_bad_parameter_is_rejected_before_anything_runs(
     assert res.stdout == "", str(res)
     # Nothing was run and no run was recorded.
     assert not (params_package / ".cellops" / "runs").exists()
-    assert res.seconds < 15, str(res)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,10 @@ def test_timeout_stops_a_stage_that_runs_too_long(tmp_path: Path) -> None:
     (tmp_path / "nb.ipynb").write_text(json.dumps(notebook_dict(cells)))
     cli = [sys.executable, "-m", "cellops.cli"]
     subprocess.run([*cli, "promote", "nb.ipynb", "-o", "pkg"], cwd=tmp_path, check=True)
-    start = time.monotonic()
+    # The stage sleeps 120 s: finishing inside this timeout means cellops stopped it.
     proc = subprocess.run(
         [*cli, "run", "pkg"], cwd=tmp_path, capture_output=True, text=True, timeout=110
     )
-    assert time.monotonic() - start < 60  # stopped, not left to sleep for two minutes
     assert proc.returncode == 1
     assert "stage 'slow' failed" in proc.stderr
     assert "longer than its timeout of 3s" in proc.stderr

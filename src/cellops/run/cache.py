@@ -27,6 +27,17 @@ class Output:
     sha256: str
     ext: str
 
+    def to_dict(self) -> dict[str, str]:
+        return {"sha256": self.sha256, "ext": self.ext}
+
+
+def outputs_to_dict(outputs: dict[str, Output]) -> dict[str, dict[str, str]]:
+    return {n: o.to_dict() for n, o in sorted(outputs.items())}
+
+
+def outputs_from_dict(data: dict[str, dict[str, str]]) -> dict[str, Output]:
+    return {n: Output(o["sha256"], o["ext"]) for n, o in data.items()}
+
 
 def stage_code(package: Path, stage: StageSpec) -> str:
     """The normalised code of a stage notebook, without its parameters cell."""
@@ -85,7 +96,7 @@ class Cache:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             return None
-        return {n: Output(o["sha256"], o["ext"]) for n, o in data.get("outputs", {}).items()}
+        return outputs_from_dict(data.get("outputs", {}))
 
     def put(self, key: str, stage: str, outputs: dict[str, Output], notebook: Path | None) -> None:
         if notebook is not None and notebook.exists():
@@ -100,6 +111,6 @@ class Cache:
             os.replace(tmp, dest)
         entry = {
             "stage": stage,
-            "outputs": {n: {"sha256": o.sha256, "ext": o.ext} for n, o in sorted(outputs.items())},
+            "outputs": outputs_to_dict(outputs),
         }
         atomic_write(self._path(key), json.dumps(entry, indent=1, sort_keys=True))

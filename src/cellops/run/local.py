@@ -18,11 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from cellops.artifacts import ArtifactStore
+from cellops.artifacts import ArtifactStore, format_ext
 from cellops.errors import ArtifactError, CellopsError, StageFailed
 from cellops.fsutil import STATE_DIR
 from cellops.run import record as records
-from cellops.run.cache import Cache, Output, cache_key, file_sha256
+from cellops.run.cache import (
+    Cache,
+    Output,
+    cache_key,
+    file_sha256,
+    outputs_from_dict,
+    outputs_to_dict,
+)
 from cellops.run.params import resolve
 from cellops.run.record import RunRecord, StageError, StageRecord
 from cellops.spec import PipelineSpec, StageSpec, load
@@ -100,21 +107,16 @@ class _Run:
     # -- reuse without running -----------------------------------------------------------
     def try_reuse(self, stage: StageSpec, previous: RunRecord | None) -> bool:
         srec = self.rec.stages[stage.name]
+        srec.inputs = self.input_hashes(stage)
         key = cache_key(
-            self.package,
-            self.spec,
-            stage,
-            self.rec.parameters,
-            self.input_hashes(stage),
-            self.lock_sha,
+            self.package, self.spec, stage, self.rec.parameters, srec.inputs, self.lock_sha
         )
         srec.cache_key = key
-        srec.inputs = self.input_hashes(stage)
         found: dict[str, Output] | None = None
         if previous is not None:
             old = previous.stages.get(stage.name)
             if old and old.status in ("done", "cached") and old.cache_key == key:
-                found = {n: Output(o["sha256"], o["ext"]) for n, o in old.outputs.items()}
+                found = outputs_from_dict(old.outputs)
         if found is None and self.options.use_cache and stage.options.cache:
             found = self.cache.get(key)
         if found is None or not self.artifacts_exist(found):
@@ -123,7 +125,7 @@ class _Run:
         srec.status = "cached"
         srec.cache_hit = True
         srec.duration = 0.0
-        srec.outputs = {n: {"sha256": o.sha256, "ext": o.ext} for n, o in found.items()}
+        srec.outputs = outputs_to_dict(found)
         cached_nb = self.cache.notebook_path(key)
         if cached_nb.exists():
             srec.notebook = f"stages/{stage.name}.ipynb"
@@ -184,7 +186,7 @@ class _Run:
             manifest = json.loads((work / "manifest.json").read_text(encoding="utf-8"))
             for name in stage.outputs:
                 entry = manifest["outputs"][name]
-                ext = entry["file"][len(name) + 1 :]
+                ext = format_ext(entry["format"])
                 sha = self.store.put(str(work / entry["file"]), ext)
                 outputs[name] = Output(sha, ext)
             shutil.rmtree(work, ignore_errors=True)
@@ -194,11 +196,10 @@ class _Run:
 
     # -- scheduling -------------------------------------------------------------------------
     def run(self, previous: RunRecord | None) -> None:
-        stages = list(self.spec.stages)
         done: set[str] = set()
         failed: list[str] = []
         running: dict[Future[dict[str, Output]], StageSpec] = {}
-        pending = [s for s in stages]
+        pending = list(self.spec.stages)
         executor: ThreadPoolExecutor | None = None
         try:
             while pending or running:
@@ -273,7 +274,7 @@ class _Run:
             self.progress.stage(stage.name, "failed", f"{srec.duration or 0:.2f}s")
             return
         self.outputs[stage.name] = outputs
-        srec.outputs = {n: {"sha256": o.sha256, "ext": o.ext} for n, o in outputs.items()}
+        srec.outputs = outputs_to_dict(outputs)
         srec.status = "done"
         done.add(stage.name)
         self.progress.stage(stage.name, "done", f"{srec.duration or 0:.2f}s")
