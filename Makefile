@@ -7,17 +7,21 @@ export PATH := $(abspath $(BIN)):$(PATH)
 DEMO := build/demo/wine_fanout-pipeline
 BUILD_DEPS := hatchling hatch-jupyter-builder hatch-nodejs-version editables "jupyterlab>=4.6,<5" "jupyter-builder>=1.3"
 
-.PHONY: demo test install lint typecheck bench clean
+.PHONY: demo test install system-deps lint typecheck bench clean
 
 $(VENV)/.installed: pyproject.toml package.json yarn.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(BUILD_DEPS)
 	# builds the JupyterLab extension too (jlpm install + build via hatch-jupyter-builder)
-	$(PY) -m pip install --quiet --no-build-isolation -e ".[data,lab,test]"
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[data,lab,image,dask,mlflow,test]"
 	touch $@
 
 install: $(VENV)/.installed
+
+# Chromium, Docker Engine, buildah, mmdebstrap: what the browser and image tests drive for real.
+system-deps:
+	scripts/install-system-deps.sh
 
 demo: install
 	$(BIN)/cellops promote examples/wine_fanout.ipynb -o $(DEMO)
@@ -32,7 +36,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: system-deps lint typecheck
 	$(BIN)/pytest -n 2 --durations=15
 
 bench: install

@@ -42,6 +42,8 @@ class RunOptions:
     resume: bool = False
     use_cache: bool = True
     quiet: bool = False
+    # The server picks the id up front so the sidebar can poll a run it just started.
+    run_id: str | None = None
 
 
 class Progress:
@@ -285,7 +287,8 @@ def _start_record(
 ) -> tuple[RunRecord, RunRecord | None]:
     if not options.resume:
         params = resolve(spec, options.params)
-        rec = RunRecord(records.new_run_id(), spec.name, "running", params, time.time())
+        run_id = options.run_id or records.new_run_id()
+        rec = RunRecord(run_id, spec.name, "running", params, time.time())
         rec.stages = {s.name: StageRecord() for s in spec.stages}
         return rec, None
     previous = records.latest(package)

@@ -7,6 +7,7 @@ stage its state, duration, cache hit, input and output hashes, executed notebook
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
@@ -71,7 +72,13 @@ def runs_dir(package: Path) -> Path:
     return package / STATE_DIR / "runs"
 
 
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
 def run_dir(package: Path, run_id: str) -> Path:
+    # Run ids come from the CLI and the server: never let one name a path outside runs/.
+    if not _RUN_ID.fullmatch(run_id):
+        raise PackageError(f"{run_id!r} is not a run id (letters, digits, '-' and '_' only)")
     return runs_dir(package) / run_id
 
 

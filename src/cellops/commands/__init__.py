@@ -1,0 +1,10 @@
+"""One module per ``cellops`` subcommand.
+
+Each module defines ``add_parser(sub)`` (argparse only, so importing it stays cheap) and
+``run(args) -> int``; heavy imports live inside ``run``. ``cellops.cli`` registers the modules
+listed in ``COMMANDS`` in that order.
+"""
+
+from __future__ import annotations
+
+COMMANDS: tuple[str, ...] = ("promote", "check", "run")
