@@ -11,4 +11,6 @@ try:
 except ImportError:  # a source tree that was never built: the version lives in package.json
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+from cellops.metrics import log_metric, log_param
+
+__all__ = ["__version__", "log_metric", "log_param"]

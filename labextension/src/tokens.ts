@@ -1,0 +1,142 @@
+/**
+ * The REST contract between the sidebar and the cellops server extension.
+ *
+ * These interfaces mirror the TypedDicts in src/cellops/server/schema.py; the test
+ * tests/server/test_contract.py fails when the two disagree, so the types are not
+ * maintained twice by hand without a check.
+ */
+
+export type Severity = 'error' | 'warning';
+export type CellRole = 'parameters' | 'setup' | 'skip' | 'stage' | 'none';
+export type StageState =
+  | 'pending'
+  | 'running'
+  | 'cached'
+  | 'done'
+  | 'failed'
+  | 'not-run';
+export type RunState = 'running' | 'done' | 'failed' | 'interrupted';
+
+export interface IDiagnostic {
+  severity: Severity;
+  code: string;
+  message: string;
+  cell_index: number | null;
+  cell_id: string | null;
+  stage: string | null;
+}
+
+export interface IStageOptions {
+  cpu?: string;
+  memory?: string;
+  gpu?: number;
+  retries?: number;
+  timeout?: number;
+  cache?: boolean;
+  image?: string;
+}
+
+export interface IStageInfo {
+  name: string;
+  cell_ids: string[];
+  inputs: string[];
+  outputs: string[];
+  parameters: string[];
+  upstream: string[];
+  options: IStageOptions;
+}
+
+export interface IEdgeInfo {
+  source: string;
+  target: string;
+  names: string[];
+  explicit: boolean;
+}
+
+export interface IParameterInfo {
+  name: string;
+  type: string;
+  default: unknown;
+}
+
+export interface ICellInfo {
+  id: string;
+  index: number;
+  role: CellRole;
+  stage: string | null;
+}
+
+export interface IAnalysis {
+  path: string | null;
+  dialect: 'cellops' | 'kale' | 'untagged';
+  stages: IStageInfo[];
+  edges: IEdgeInfo[];
+  parameters: IParameterInfo[];
+  cells: ICellInfo[];
+  diagnostics: IDiagnostic[];
+  elapsed_ms: number;
+}
+
+export interface IPromoteRequest {
+  path: string;
+  target?: string;
+  name?: string;
+}
+
+export interface IPromoteResult {
+  package: string;
+  name: string;
+  files: string[];
+  stages: string[];
+  parameters: IParameterInfo[];
+  warnings: IDiagnostic[];
+}
+
+export interface IRunRequest {
+  package: string;
+  params?: Record<string, unknown>;
+  no_cache?: boolean;
+}
+
+export interface IRunStarted {
+  id: string;
+  package: string;
+}
+
+export interface IStageError {
+  ename: string;
+  evalue: string;
+  cell_index: number | null;
+  source_cell: string | null;
+  traceback: string;
+}
+
+export interface IStageStatus {
+  name: string;
+  state: StageState;
+  duration: number | null;
+  cache_hit: boolean;
+  notebook: string | null;
+  error: IStageError | null;
+}
+
+export interface IRunStatus {
+  id: string;
+  package: string;
+  pipeline: string;
+  status: RunState;
+  parameters: Record<string, unknown>;
+  started: number;
+  duration: number | null;
+  stages: IStageStatus[];
+  message: string | null;
+}
+
+export interface IRunList {
+  runs: IRunStatus[];
+}
+
+export interface IErrorBody {
+  message: string;
+  diagnostics?: IDiagnostic[];
+}
