@@ -3,29 +3,84 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ToolbarButton } from '@jupyterlab/ui-components';
 
+import { CellopsApi } from './api';
+import { cellopsIcon } from './icons';
+// The sidebar's icon must be in the left area from the start, so it is built at activation.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CellopsSidebar } from './sidebar';
 
+namespace CommandIDs {
+  export const promote = 'cellops:promote';
+  export const show = 'cellops:show-sidebar';
+}
+
 /**
- * The cellops sidebar: a left-area panel for the current notebook's pipeline.
+ * The cellops sidebar, the Promote command, its palette entry and notebook toolbar button.
  */
 const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: 'cellops:sidebar',
-  description: 'Adds the cellops pipeline panel to the left sidebar.',
+  description:
+    'Stages, cell tagging, Promote to pipeline and runs of the current notebook.',
   autoStart: true,
-  optional: [ILayoutRestorer, ITranslator],
+  requires: [INotebookTracker],
+  optional: [ILayoutRestorer, ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
+    tracker: INotebookTracker,
     restorer: ILayoutRestorer | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('cellops');
-    const sidebar = new CellopsSidebar({ trans });
+    const sidebar = new CellopsSidebar({
+      api: new CellopsApi(),
+      tracker,
+      commands: app.commands,
+      trans
+    });
     app.shell.add(sidebar, 'left', { rank: 600 });
-    if (restorer) {
-      restorer.add(sidebar, sidebar.id);
-    }
+    restorer?.add(sidebar, sidebar.id);
+
+    app.commands.addCommand(CommandIDs.promote, {
+      label: trans.__('Promote to pipeline'),
+      caption: trans.__('Turn this notebook into a papermill pipeline package'),
+      icon: cellopsIcon,
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: async () => {
+        app.shell.activateById(sidebar.id);
+        await sidebar.promote(tracker.currentWidget);
+      }
+    });
+    app.commands.addCommand(CommandIDs.show, {
+      label: trans.__('Show the cellops sidebar'),
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: () => app.shell.activateById(sidebar.id)
+    });
+    const category = trans.__('cellops');
+    palette?.addItem({ command: CommandIDs.promote, category });
+    palette?.addItem({ command: CommandIDs.show, category });
+
+    app.docRegistry.addWidgetExtension('Notebook', {
+      createNew: (panel: NotebookPanel) => {
+        const button = new ToolbarButton({
+          icon: cellopsIcon,
+          label: trans.__('Promote'),
+          tooltip: trans.__('Promote to pipeline'),
+          className: 'jp-cellops-ToolbarPromote',
+          onClick: () => {
+            void app.commands.execute(CommandIDs.promote);
+          }
+        });
+        panel.toolbar.insertItem(10, 'cellops-promote', button);
+        return button;
+      }
+    });
   }
 };
 

@@ -9,12 +9,7 @@
 export type Severity = 'error' | 'warning';
 export type CellRole = 'parameters' | 'setup' | 'skip' | 'stage' | 'none';
 export type StageState =
-  | 'pending'
-  | 'running'
-  | 'cached'
-  | 'done'
-  | 'failed'
-  | 'not-run';
+  'pending' | 'running' | 'cached' | 'done' | 'failed' | 'not-run';
 export type RunState = 'running' | 'done' | 'failed' | 'interrupted';
 
 export interface IDiagnostic {

@@ -1,0 +1,102 @@
+import * as React from 'react';
+
+import { layoutGraph, NODE_H, NODE_W } from './layout';
+import { IEdgeInfo } from './tokens';
+
+export interface IStageGraphProps {
+  stages: string[];
+  edges: IEdgeInfo[];
+  colors: Map<string, string>;
+  /** Stage name -> a CSS class suffix such as `running` or `failed` (run view). */
+  states?: Map<string, string>;
+  onSelect?: (stage: string) => void;
+  /** Accessible name of the drawing (translated by the caller). */
+  label: string;
+}
+
+function shortName(name: string): string {
+  return name.length > 13 ? name.slice(0, 12) + '…' : name;
+}
+
+/**
+ * The stage graph as SVG: one box per stage, arrows along data and `after:` edges.
+ */
+export function StageGraph(props: IStageGraphProps): JSX.Element {
+  const layout = layoutGraph(props.stages, props.edges);
+  const edgeInfo = new Map(
+    props.edges.map(e => [`${e.source}->${e.target}`, e])
+  );
+  return (
+    <svg
+      className="jp-cellops-Graph"
+      width={layout.width}
+      height={layout.height}
+      viewBox={`0 0 ${layout.width} ${layout.height}`}
+      role="img"
+      aria-label={props.label}
+    >
+      <defs>
+        <marker
+          id="jp-cellops-arrow"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerWidth="6"
+          markerHeight="6"
+          orient="auto-start-reverse"
+        >
+          <path d="M 0 0 L 10 5 L 0 10 z" className="jp-cellops-Graph-arrow" />
+        </marker>
+      </defs>
+      {layout.edges.map(e => {
+        const [x1, y1, x2, y2] = e.points;
+        const info = edgeInfo.get(`${e.source}->${e.target}`);
+        const midY = (y1 + y2) / 2;
+        return (
+          <path
+            key={`${e.source}->${e.target}`}
+            className={
+              'jp-cellops-Graph-edge' +
+              (info?.explicit && !info.names.length ? ' jp-mod-explicit' : '')
+            }
+            data-source={e.source}
+            data-target={e.target}
+            d={`M ${x1} ${y1} C ${x1} ${midY}, ${x2} ${midY}, ${x2} ${y2}`}
+            markerEnd="url(#jp-cellops-arrow)"
+          >
+            <title>
+              {info?.names.length
+                ? `${e.source} → ${e.target}: ${info.names.join(', ')}`
+                : `${e.source} → ${e.target} (after:)`}
+            </title>
+          </path>
+        );
+      })}
+      {layout.nodes.map(n => {
+        const state = props.states?.get(n.name);
+        return (
+          <g
+            key={n.name}
+            className={
+              'jp-cellops-Graph-node' + (state ? ` jp-mod-${state}` : '')
+            }
+            data-stage={n.name}
+            transform={`translate(${n.x}, ${n.y})`}
+            onClick={() => props.onSelect?.(n.name)}
+          >
+            <title>{state ? `${n.name}: ${state}` : n.name}</title>
+            <rect
+              width={NODE_W}
+              height={NODE_H}
+              rx={5}
+              style={{ fill: props.colors.get(n.name) ?? '#888' }}
+            />
+            <text x={NODE_W / 2} y={NODE_H / 2 + 4} textAnchor="middle">
+              {shortName(n.name)}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}

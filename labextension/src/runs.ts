@@ -1,0 +1,131 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ApiError, CellopsApi } from './api';
+import { IRunStatus } from './tokens';
+
+/**
+ * Starts, follows and cancels runs of one package at a time, polling the run status.
+ */
+export class RunController {
+  constructor(
+    private readonly api: CellopsApi,
+    private readonly interval = 400
+  ) {}
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get package(): string | null {
+    return this._package;
+  }
+
+  get status(): IRunStatus | null {
+    return this._status;
+  }
+
+  get error(): string | null {
+    return this._error;
+  }
+
+  /**
+   * Show the package's latest run (if any) without starting one.
+   */
+  async follow(pkg: string | null): Promise<void> {
+    if (pkg === this._package) {
+      return;
+    }
+    this.stopPolling();
+    this._package = pkg;
+    this._status = null;
+    this._error = null;
+    this._changed.emit();
+    if (!pkg) {
+      return;
+    }
+    try {
+      const list = await this.api.listRuns(pkg);
+      if (this._package === pkg) {
+        this._status = list.runs[0] ?? null;
+        this.poll();
+      }
+    } catch (error) {
+      // 404: not promoted yet; that is the empty state, not an error.
+      if (!(error instanceof ApiError && error.status === 404)) {
+        this._error = String((error as Error).message ?? error);
+      }
+    }
+    this._changed.emit();
+  }
+
+  async start(
+    pkg: string,
+    params: Record<string, unknown>,
+    noCache = false
+  ): Promise<void> {
+    this.stopPolling();
+    this._package = pkg;
+    this._error = null;
+    try {
+      const started = await this.api.startRun({
+        package: pkg,
+        params,
+        no_cache: noCache
+      });
+      this._status = await this.api.runStatus(pkg, started.id);
+    } catch (error) {
+      this._error = (error as Error).message;
+    }
+    this._changed.emit();
+    this.poll();
+  }
+
+  async cancel(): Promise<void> {
+    const s = this._status;
+    if (!s || !this._package || s.status !== 'running') {
+      return;
+    }
+    try {
+      this._status = await this.api.cancelRun(this._package, s.id);
+    } catch (error) {
+      this._error = (error as Error).message;
+    }
+    this._changed.emit();
+  }
+
+  dispose(): void {
+    this.stopPolling();
+  }
+
+  private poll(): void {
+    const s = this._status;
+    const pkg = this._package;
+    if (!s || !pkg || s.status !== 'running') {
+      return;
+    }
+    this._timer = window.setTimeout(async () => {
+      try {
+        const next = await this.api.runStatus(pkg, s.id);
+        if (this._package === pkg) {
+          this._status = next;
+          this._changed.emit();
+        }
+      } catch (error) {
+        this._error = (error as Error).message;
+        this._changed.emit();
+        return;
+      }
+      this.poll();
+    }, this.interval);
+  }
+
+  private stopPolling(): void {
+    window.clearTimeout(this._timer);
+  }
+
+  private _package: string | null = null;
+  private _status: IRunStatus | null = null;
+  private _error: string | null = null;
+  private _timer = 0;
+  private _changed = new Signal<this, void>(this);
+}

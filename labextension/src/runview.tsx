@@ -1,0 +1,178 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import { IParameterInfo, IRunStatus, IStageStatus } from './tokens';
+
+export interface IRunViewProps {
+  pkg: string | null;
+  status: IRunStatus | null;
+  error: string | null;
+  parameters: IParameterInfo[];
+  colors: Map<string, string>;
+  trans: TranslationBundle;
+  onRun: (params: Record<string, unknown>) => void;
+  onCancel: () => void;
+  onOpen: (path: string) => void;
+}
+
+// Tracebacks from kernels carry ANSI colour codes.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function seconds(value: number | null): string {
+  return value === null ? '' : `${value.toFixed(value < 10 ? 2 : 1)}s`;
+}
+
+function parseValue(text: string, type: string): unknown {
+  if (type === 'int' || type === 'float') {
+    const n = Number(text);
+    return Number.isNaN(n) ? text : n;
+  }
+  if (type === 'bool') {
+    return text === 'true' || text === 'True';
+  }
+  return text;
+}
+
+function StageRow(props: {
+  stage: IStageStatus;
+  color?: string;
+  trans: TranslationBundle;
+  onOpen: (path: string) => void;
+}): JSX.Element {
+  const s = props.stage;
+  const err = s.error;
+  return (
+    <li
+      className={`jp-cellops-RunStage jp-mod-${s.state}`}
+      data-stage={s.name}
+      data-state={s.state}
+    >
+      <div className="jp-cellops-RunStage-line">
+        <span
+          className="jp-cellops-Swatch"
+          style={{ background: props.color }}
+        />
+        <span className="jp-cellops-RunStage-name">{s.name}</span>
+        <span className="jp-cellops-RunStage-state">{s.state}</span>
+        <span className="jp-cellops-RunStage-time">{seconds(s.duration)}</span>
+        {s.notebook && (
+          <button
+            className="jp-cellops-Link"
+            title={props.trans.__('Open the executed notebook')}
+            onClick={() => props.onOpen(s.notebook!)}
+          >
+            {props.trans.__('open')}
+          </button>
+        )}
+      </div>
+      {err && (
+        <div className="jp-cellops-RunError">
+          <div className="jp-cellops-RunError-title">
+            {err.source_cell ? `${err.source_cell}: ` : ''}
+            {err.ename}: {err.evalue}
+          </div>
+          {err.traceback && (
+            <pre className="jp-cellops-RunError-trace">
+              {err.traceback.replace(ANSI, '')}
+            </pre>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+/**
+ * Run the promoted package and watch each stage: pending, running, cached, done or failed.
+ */
+export function RunView(props: IRunViewProps): JSX.Element {
+  const { trans, status } = props;
+  const [values, setValues] = React.useState<Record<string, string>>({});
+  if (!props.pkg) {
+    return (
+      <div className="jp-cellops-Hint">
+        {trans.__('Promote the notebook to run it as a pipeline.')}
+      </div>
+    );
+  }
+  const running = status?.status === 'running';
+  const run = () => {
+    const params: Record<string, unknown> = {};
+    for (const p of props.parameters) {
+      const text = values[p.name];
+      if (text !== undefined && text !== String(p.default)) {
+        params[p.name] = parseValue(text, p.type);
+      }
+    }
+    props.onRun(params);
+  };
+  return (
+    <div className="jp-cellops-Runs">
+      <div className="jp-cellops-Package" title={props.pkg}>
+        {props.pkg}
+      </div>
+      {props.parameters.length > 0 && (
+        <div className="jp-cellops-Params">
+          {props.parameters.map(p => (
+            <label key={p.name} className="jp-cellops-Option">
+              <span title={p.type}>{p.name}</span>
+              <input
+                className="jp-mod-styled"
+                data-param={p.name}
+                value={values[p.name] ?? String(p.default)}
+                onChange={e =>
+                  setValues({ ...values, [p.name]: e.target.value })
+                }
+              />
+            </label>
+          ))}
+        </div>
+      )}
+      <div className="jp-cellops-Row">
+        <button
+          className="jp-mod-styled jp-mod-accept jp-cellops-RunButton"
+          disabled={running}
+          onClick={run}
+        >
+          {running ? trans.__('Running…') : trans.__('Run pipeline')}
+        </button>
+        {running && (
+          <button
+            className="jp-mod-styled jp-mod-warn jp-cellops-CancelButton"
+            onClick={props.onCancel}
+          >
+            {trans.__('Cancel')}
+          </button>
+        )}
+      </div>
+      {props.error && <div className="jp-cellops-Error">{props.error}</div>}
+      {status && (
+        <div
+          className="jp-cellops-Run"
+          data-run-id={status.id}
+          data-status={status.status}
+        >
+          <div className="jp-cellops-SubHeader">
+            {trans.__('Run %1: %2', status.id, status.status)}
+            {status.duration !== null && ` · ${seconds(status.duration)}`}
+          </div>
+          {status.message && (
+            <div className="jp-cellops-Error">{status.message}</div>
+          )}
+          <ul className="jp-cellops-RunStages">
+            {status.stages.map(s => (
+              <StageRow
+                key={s.name}
+                stage={s}
+                color={props.colors.get(s.name)}
+                trans={trans}
+                onOpen={props.onOpen}
+              />
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

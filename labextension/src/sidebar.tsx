@@ -1,0 +1,298 @@
+import { Notification } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import { ApiError, CellopsApi } from './api';
+import { cellTags, paintBadges, revealCell, setCellTags } from './cells';
+import { colorMap } from './colors';
+import { cellopsIcon } from './icons';
+import { askPromote, defaultPackage } from './promote';
+import { RunController } from './runs';
+import { RunView } from './runview';
+import { StagesView } from './stages';
+import { TaggingView } from './tagging';
+import { IPromoteResult } from './tokens';
+import { NotebookWatcher } from './watcher';
+
+/**
+ * The DOM id of the cellops sidebar panel.
+ */
+export const SIDEBAR_ID = 'cellops-sidebar';
+
+function Section(props: {
+  title: string;
+  name: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <section className="jp-cellops-Section" data-section={props.name}>
+      <div className="jp-cellops-SectionHeader">{props.title}</div>
+      <div className="jp-cellops-SectionBody">{props.children}</div>
+    </section>
+  );
+}
+
+function EmptyState(props: { title: string; text: string }): JSX.Element {
+  return (
+    <div className="jp-cellops-EmptyState">
+      <cellopsIcon.react
+        className="jp-cellops-EmptyState-icon"
+        width="32px"
+        height="32px"
+      />
+      <div className="jp-cellops-EmptyState-title">{props.title}</div>
+      <p className="jp-cellops-EmptyState-text">{props.text}</p>
+    </div>
+  );
+}
+
+/**
+ * The left-area panel: stages, cell tagging, promote and runs of the current notebook.
+ */
+export class CellopsSidebar extends ReactWidget {
+  constructor(options: CellopsSidebar.IOptions) {
+    super();
+    this.id = SIDEBAR_ID;
+    this.addClass('jp-cellops-Sidebar');
+    this.title.icon = cellopsIcon;
+    this._trans = options.trans ?? nullTranslator.load('cellops');
+    this.title.caption = this._trans.__('cellops pipeline');
+    this._api = options.api;
+    this._commands = options.commands;
+    this._watcher = new NotebookWatcher(this._api);
+    this._runs = new RunController(this._api);
+    this._watcher.changed.connect(this._onAnalysis, this);
+    this._runs.changed.connect(() => this.update());
+    options.tracker.currentChanged.connect((_, panel) => this._setPanel(panel));
+    this._setPanel(options.tracker.currentWidget);
+  }
+
+  /**
+   * Ask for a name and target, write the package, and show what was created.
+   */
+  async promote(panel: NotebookPanel | null = this._panel): Promise<void> {
+    if (!panel) {
+      return;
+    }
+    const request = await askPromote(panel.context.path, this._trans);
+    if (!request) {
+      return;
+    }
+    try {
+      const result = await this._api.promote(request);
+      this._promoted.set(panel.context.path, result);
+      this._promoteError = null;
+      void this._runs.follow(result.package);
+      Notification.success(
+        this._trans.__(
+          'Promoted to %1 (%2 files)',
+          result.package,
+          result.files.length
+        ),
+        { autoClose: 4000 }
+      );
+    } catch (error) {
+      const e = error as ApiError;
+      const details = (e.diagnostics ?? []).map(d => d.message);
+      this._promoteError = [e.message, ...details].join('\n');
+      Notification.error(this._trans.__('Promote failed: %1', e.message));
+    }
+    this.update();
+  }
+
+  dispose(): void {
+    this._watcher.dispose();
+    this._runs.dispose();
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const trans = this._trans;
+    const panel = this._panel;
+    if (!panel) {
+      return (
+        <EmptyState
+          title={trans.__('No notebook')}
+          text={trans.__(
+            'Open a notebook to see its pipeline stages. Tag cells with stage:NAME, or promote the notebook as one stage.'
+          )}
+        />
+      );
+    }
+    const { analysis, error } = this._watcher.state;
+    const colors = colorMap(analysis?.stages.map(s => s.name) ?? []);
+    const reveal = (id: string) => revealCell(panel, id);
+    const promoted = this._promoted.get(panel.context.path);
+    return (
+      <div className="jp-cellops-Panel">
+        <div className="jp-cellops-Toolbar">
+          <span className="jp-cellops-Notebook" title={panel.context.path}>
+            {panel.context.localPath}
+          </span>
+          <button
+            className="jp-mod-styled jp-mod-accept jp-cellops-PromoteButton"
+            onClick={() => void this.promote(panel)}
+          >
+            {trans.__('Promote to pipeline')}
+          </button>
+        </div>
+        {error && <div className="jp-cellops-Error">{error}</div>}
+        <Section title={trans.__('Stages')} name="stages">
+          {analysis ? (
+            <StagesView
+              analysis={analysis}
+              colors={colors}
+              trans={trans}
+              onReveal={reveal}
+            />
+          ) : (
+            <div className="jp-cellops-Hint">{trans.__('Analysing…')}</div>
+          )}
+        </Section>
+        <Section title={trans.__('Cell')} name="cell">
+          {this._renderTagging(panel)}
+        </Section>
+        <Section title={trans.__('Pipeline')} name="pipeline">
+          {this._promoteError && (
+            <pre className="jp-cellops-Error jp-cellops-PromoteError">
+              {this._promoteError}
+            </pre>
+          )}
+          {promoted && this._renderPromoted(promoted)}
+          <RunView
+            pkg={this._runs.package}
+            status={this._runs.status}
+            error={this._runs.error}
+            parameters={promoted?.parameters ?? analysis?.parameters ?? []}
+            colors={colors}
+            trans={trans}
+            onRun={params => {
+              const pkg = this._runs.package;
+              if (pkg) {
+                void this._runs.start(pkg, params);
+              }
+            }}
+            onCancel={() => void this._runs.cancel()}
+            onOpen={path =>
+              void this._commands.execute('docmanager:open', { path })
+            }
+          />
+        </Section>
+      </div>
+    );
+  }
+
+  private _renderTagging(panel: NotebookPanel): JSX.Element {
+    const cell = panel.content.activeCell;
+    const analysis = this._watcher.state.analysis;
+    if (!cell) {
+      return (
+        <div className="jp-cellops-Hint">
+          {this._trans.__('Select a cell to tag it.')}
+        </div>
+      );
+    }
+    const id = cell.model.id;
+    const info = analysis?.cells.find(c => c.id === id);
+    const stage = analysis?.stages.find(s => s.name === info?.stage);
+    const stageCellId = stage?.cell_ids[0] ?? null;
+    return (
+      <TaggingView
+        analysis={analysis}
+        cellId={id}
+        cellNumber={panel.content.activeCellIndex + 1}
+        tags={cellTags(panel, id)}
+        stageCell={
+          stageCellId
+            ? { id: stageCellId, tags: cellTags(panel, stageCellId) }
+            : null
+        }
+        trans={this._trans}
+        onTags={(cellId, tags) => {
+          setCellTags(panel, cellId, tags);
+          this.update();
+        }}
+      />
+    );
+  }
+
+  private _renderPromoted(result: IPromoteResult): JSX.Element {
+    return (
+      <details className="jp-cellops-Promoted" data-package={result.package}>
+        <summary>
+          {this._trans.__(
+            '%1 files written to %2',
+            result.files.length,
+            result.package
+          )}
+        </summary>
+        <ul>
+          {result.files.map(f => (
+            <li key={f}>
+              <button
+                className="jp-cellops-Link"
+                onClick={() =>
+                  void this._commands.execute('docmanager:open', {
+                    path: `${result.package}/${f}`
+                  })
+                }
+              >
+                {f}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </details>
+    );
+  }
+
+  private _setPanel(panel: NotebookPanel | null): void {
+    this._panel?.content.activeCellChanged.disconnect(this._onActiveCell, this);
+    this._panel = panel;
+    panel?.content.activeCellChanged.connect(this._onActiveCell, this);
+    this._watcher.setPanel(panel);
+    const path = panel?.context.path;
+    const pkg = path
+      ? (this._promoted.get(path)?.package ?? defaultPackage(path))
+      : null;
+    void this._runs.follow(pkg);
+    this.update();
+  }
+
+  private _onActiveCell(): void {
+    this.update();
+  }
+
+  private _onAnalysis(): void {
+    const { panel, analysis } = this._watcher.state;
+    if (panel) {
+      paintBadges(
+        panel,
+        analysis,
+        colorMap(analysis?.stages.map(s => s.name) ?? [])
+      );
+    }
+    this.update();
+  }
+
+  private _api: CellopsApi;
+  private _commands: CommandRegistry;
+  private _trans: TranslationBundle;
+  private _watcher: NotebookWatcher;
+  private _runs: RunController;
+  private _panel: NotebookPanel | null = null;
+  private _promoted = new Map<string, IPromoteResult>();
+  private _promoteError: string | null = null;
+}
+
+export namespace CellopsSidebar {
+  export interface IOptions {
+    api: CellopsApi;
+    tracker: INotebookTracker;
+    commands: CommandRegistry;
+    trans?: TranslationBundle;
+  }
+}
