@@ -5,10 +5,39 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.nbfactory import CellSpec, notebook_dict
+
+# Tests named test_<group>_* share one expensive set-up (a pipeline run, a JupyterLab server
+# with a browser): each group goes to a single xdist worker.
+SHARED_GROUPS = ("wine", "iris", "small", "ui")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``-n N`` (the default ``load`` distribution), send all tests named
+    ``test_wine_*`` to one worker, all ``test_iris_*`` to one worker and so on (``SHARED_GROUPS``),
+    so a worker never waits for another one's shared run; other tests are spread as usual.
+
+    Only the controller calls this. Without it (other distributions) the file locks of the
+    shared fixtures still run each expensive set-up once.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedRunScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            test = nodeid.rsplit("::", 1)[-1]
+            for group in SHARED_GROUPS:
+                if test.startswith(f"test_{group}_"):
+                    return group
+            return nodeid
+
+    return SharedRunScheduling(config, log)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
+import { Cell } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 
-import { IAnalysis } from './tokens';
+import { IAnalysis, ICellInfo } from './tokens';
 
 /**
  * Index of the cell with this id in the panel's notebook, or -1.
@@ -67,26 +68,51 @@ export function setCellTags(
 const BADGE_CLASS = 'jp-cellops-Badge';
 
 /**
- * A small coloured badge on every cell naming its stage (or its role: setup, skip, parameters).
+ * Small coloured badges on the cells naming their stage (or role: setup, skip, parameters).
+ *
+ * Cells outside the viewport render lazily and rebuild their DOM, so a cell is painted again
+ * when it enters the viewport, from the last analysis.
  */
-export function paintBadges(
-  panel: NotebookPanel,
-  analysis: IAnalysis | null,
-  colors: Map<string, string>
-): void {
-  const info = new Map((analysis?.cells ?? []).map(c => [c.id, c]));
-  for (const cell of panel.content.widgets) {
+export class BadgePainter {
+  update(
+    panel: NotebookPanel,
+    analysis: IAnalysis | null,
+    colors: Map<string, string>
+  ): void {
+    if (panel !== this._panel) {
+      this._panel?.content.cellInViewportChanged.disconnect(
+        this._onViewport,
+        this
+      );
+      panel.content.cellInViewportChanged.connect(this._onViewport, this);
+      this._panel = panel;
+    }
+    this._tagged = analysis !== null && analysis.dialect !== 'untagged';
+    this._info = new Map((analysis?.cells ?? []).map(c => [c.id, c]));
+    this._colors = colors;
+    for (const cell of panel.content.widgets) {
+      this.paint(cell);
+    }
+  }
+
+  paint(cell: Cell): void {
+    if (cell.isPlaceholder()) {
+      // Its DOM is built when it first scrolls into view; paint it then.
+      if (!this._waiting.has(cell)) {
+        this._waiting.add(cell);
+        void cell.ready.then(() => this.paint(cell));
+      }
+      return;
+    }
     let badge = cell.node.querySelector(
       `:scope > .${BADGE_CLASS}`
     ) as HTMLElement | null;
-    const c = info.get(cell.model.id);
-    const label =
-      c?.role === 'parameters' || c?.role === 'setup' || c?.role === 'skip'
-        ? c.role
-        : (c?.stage ?? null);
-    if (!label || !analysis || analysis.dialect === 'untagged') {
+    const c = this._info.get(cell.model.id);
+    const role = c && c.role !== 'stage' && c.role !== 'none' ? c.role : null;
+    const label = role ?? c?.stage ?? null;
+    if (!label || !this._tagged) {
       badge?.remove();
-      continue;
+      return;
     }
     if (!badge) {
       badge = document.createElement('div');
@@ -94,13 +120,18 @@ export function paintBadges(
       cell.node.insertBefore(badge, cell.node.firstChild);
     }
     badge.textContent = label;
-    badge.dataset.stage = c?.stage ?? '';
-    badge.title =
-      c?.stage && label === c.stage
-        ? `cellops stage ${label}`
-        : `cellops: ${label} cell`;
-    const color = c?.stage && label === c.stage ? colors.get(c.stage) : '';
-    badge.style.background = color ?? '';
-    badge.classList.toggle('jp-mod-role', label !== c?.stage);
+    badge.title = role ? `cellops: ${role} cell` : `cellops stage ${label}`;
+    badge.style.background = role ? '' : (this._colors.get(label) ?? '');
+    badge.classList.toggle('jp-mod-role', role !== null);
   }
+
+  private _onViewport(_: unknown, cell: Cell): void {
+    this.paint(cell);
+  }
+
+  private _panel: NotebookPanel | null = null;
+  private _info = new Map<string, ICellInfo>();
+  private _colors = new Map<string, string>();
+  private _tagged = false;
+  private _waiting = new WeakSet<Cell>();
 }

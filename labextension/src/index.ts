@@ -10,6 +10,7 @@ import { ToolbarButton } from '@jupyterlab/ui-components';
 
 import { CellopsApi } from './api';
 import { cellopsIcon } from './icons';
+import { RunNotebookDrive } from './rundrive';
 // The sidebar's icon must be in the left area from the start, so it is built at activation.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CellopsSidebar } from './sidebar';
@@ -37,8 +38,10 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('cellops');
+    const api = new CellopsApi();
+    app.serviceManager.contents.addDrive(new RunNotebookDrive(api));
     const sidebar = new CellopsSidebar({
-      api: new CellopsApi(),
+      api,
       tracker,
       commands: app.commands,
       trans

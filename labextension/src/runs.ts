@@ -51,7 +51,11 @@ export class RunController {
       }
     } catch (error) {
       // 404: not promoted yet; that is the empty state, not an error.
-      if (!(error instanceof ApiError && error.status === 404)) {
+      if (error instanceof ApiError && error.status === 404) {
+        if (this._package === pkg) {
+          this._package = null;
+        }
+      } else {
         this._error = String((error as Error).message ?? error);
       }
     }

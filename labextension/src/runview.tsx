@@ -12,7 +12,8 @@ export interface IRunViewProps {
   trans: TranslationBundle;
   onRun: (params: Record<string, unknown>) => void;
   onCancel: () => void;
-  onOpen: (path: string) => void;
+  /** Open the executed notebook of a stage of the shown run. */
+  onOpen: (stage: string) => void;
 }
 
 // Tracebacks from kernels carry ANSI colour codes.
@@ -38,7 +39,7 @@ function StageRow(props: {
   stage: IStageStatus;
   color?: string;
   trans: TranslationBundle;
-  onOpen: (path: string) => void;
+  onOpen: (stage: string) => void;
 }): JSX.Element {
   const s = props.stage;
   const err = s.error;
@@ -60,7 +61,7 @@ function StageRow(props: {
           <button
             className="jp-cellops-Link"
             title={props.trans.__('Open the executed notebook')}
-            onClick={() => props.onOpen(s.notebook!)}
+            onClick={() => props.onOpen(s.name)}
           >
             {props.trans.__('open')}
           </button>

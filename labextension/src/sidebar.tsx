@@ -6,13 +6,15 @@ import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { ApiError, CellopsApi } from './api';
-import { cellTags, paintBadges, revealCell, setCellTags } from './cells';
+import { BadgePainter, cellTags, revealCell, setCellTags } from './cells';
 import { colorMap } from './colors';
 import { cellopsIcon } from './icons';
 import { askPromote, defaultPackage } from './promote';
+import { executedNotebookPath, RUN_DRIVE } from './rundrive';
 import { RunController } from './runs';
 import { RunView } from './runview';
 import { StagesView } from './stages';
+import { stageOf } from './tags';
 import { TaggingView } from './tagging';
 import { IPromoteResult } from './tokens';
 import { NotebookWatcher } from './watcher';
@@ -122,6 +124,16 @@ export class CellopsSidebar extends ReactWidget {
         />
       );
     }
+    if (panel.context.path.startsWith(`${RUN_DRIVE}:`)) {
+      return (
+        <EmptyState
+          title={trans.__('Executed stage notebook')}
+          text={trans.__(
+            'The read-only record of one stage of a run, with its outputs. Edit the source notebook and promote it again to change the pipeline.'
+          )}
+        />
+      );
+    }
     const { analysis, error } = this._watcher.state;
     const colors = colorMap(analysis?.stages.map(s => s.name) ?? []);
     const reveal = (id: string) => revealCell(panel, id);
@@ -129,9 +141,9 @@ export class CellopsSidebar extends ReactWidget {
     return (
       <div className="jp-cellops-Panel">
         <div className="jp-cellops-Toolbar">
-          <span className="jp-cellops-Notebook" title={panel.context.path}>
+          <div className="jp-cellops-Notebook" title={panel.context.path}>
             {panel.context.localPath}
-          </span>
+          </div>
           <button
             className="jp-mod-styled jp-mod-accept jp-cellops-PromoteButton"
             onClick={() => void this.promote(panel)}
@@ -176,13 +188,21 @@ export class CellopsSidebar extends ReactWidget {
               }
             }}
             onCancel={() => void this._runs.cancel()}
-            onOpen={path =>
-              void this._commands.execute('docmanager:open', { path })
-            }
+            onOpen={stage => this._openExecuted(stage)}
           />
         </Section>
       </div>
     );
+  }
+
+  private _openExecuted(stage: string): void {
+    const pkg = this._runs.package;
+    const run = this._runs.status;
+    if (pkg && run) {
+      void this._commands.execute('docmanager:open', {
+        path: executedNotebookPath(pkg, run.id, stage)
+      });
+    }
   }
 
   private _renderTagging(panel: NotebookPanel): JSX.Element {
@@ -198,7 +218,10 @@ export class CellopsSidebar extends ReactWidget {
     const id = cell.model.id;
     const info = analysis?.cells.find(c => c.id === id);
     const stage = analysis?.stages.find(s => s.name === info?.stage);
-    const stageCellId = stage?.cell_ids[0] ?? null;
+    // Options and after: live on the cell that starts the stage (not on an adopted heading).
+    const stageCellId =
+      stage?.cell_ids.find(c => stageOf(cellTags(panel, c)) === stage.name) ??
+      null;
     return (
       <TaggingView
         analysis={analysis}
@@ -253,6 +276,12 @@ export class CellopsSidebar extends ReactWidget {
     this._panel?.content.activeCellChanged.disconnect(this._onActiveCell, this);
     this._panel = panel;
     panel?.content.activeCellChanged.connect(this._onActiveCell, this);
+    const executed = !!panel?.context.path.startsWith(`${RUN_DRIVE}:`);
+    if (executed) {
+      // Keep following the run that was open: its record is what the user came from.
+      this.update();
+      return;
+    }
     this._watcher.setPanel(panel);
     const path = panel?.context.path;
     const pkg = path
@@ -269,7 +298,7 @@ export class CellopsSidebar extends ReactWidget {
   private _onAnalysis(): void {
     const { panel, analysis } = this._watcher.state;
     if (panel) {
-      paintBadges(
+      this._badges.update(
         panel,
         analysis,
         colorMap(analysis?.stages.map(s => s.name) ?? [])
@@ -285,6 +314,7 @@ export class CellopsSidebar extends ReactWidget {
   private _runs: RunController;
   private _panel: NotebookPanel | null = null;
   private _promoted = new Map<string, IPromoteResult>();
+  private _badges = new BadgePainter();
   private _promoteError: string | null = null;
 }
 

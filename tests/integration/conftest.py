@@ -8,7 +8,8 @@ Kernels cost a second or two each, so each example pipeline is promoted and run 
 session (the fixtures ``wine_run`` and ``iris_run``, shared by the xdist workers through a file
 lock); tests that change something work on a copy of that package (``copy_package``). Tests
 named ``test_wine_*`` / ``test_iris_*`` / ``test_small_*`` are sent to one worker per shared run
-(see ``pytest_xdist_make_scheduler``), so the other worker never waits for the lock.
+(see ``pytest_xdist_make_scheduler`` in tests/conftest.py), so the other worker never waits
+for the lock.
 """
 
 from __future__ import annotations
@@ -39,31 +40,6 @@ WINE_STAGES = ("load", "features", "train_forest", "train_logreg", "compare")
 IRIS_STAGES = ("load_data", "split", "train_knn", "evaluate", "pipeline_metrics")
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
-SHARED_RUNS = ("wine", "iris", "small")
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """With ``-n N`` (the default ``load`` distribution), send all tests named
-    ``test_wine_*`` to one worker, all ``test_iris_*`` to one worker and so on (``SHARED_RUNS``),
-    so a worker never waits for another one's shared run; other tests are spread as usual.
-
-    Only the controller calls this, and only when this directory is among the paths given to
-    pytest; otherwise the file lock in ``shared_run`` still runs each pipeline once.
-    """
-    if config.getvalue("dist") != "load":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class SharedRunScheduling(LoadScopeScheduling):  # type: ignore[misc]
-        def _split_scope(self, nodeid: str) -> str:
-            test = nodeid.rsplit("::", 1)[-1]
-            for group in SHARED_RUNS:
-                if test.startswith(f"test_{group}_"):
-                    return group
-            return nodeid
-
-    return SharedRunScheduling(config, log)
 
 
 # -- the command line ------------------------------------------------------------------------

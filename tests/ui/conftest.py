@@ -1,0 +1,43 @@
+"""One JupyterLab server and one Chromium for the browser tests of this directory.
+
+The UI tests are named ``test_ui_*`` so that xdist sends them all to one worker (see
+tests/conftest.py): one lab start-up per session instead of one per worker.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.lab import Lab, browser_page, chromium_available, running_lab
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.kernel
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    if not chromium_available():
+        pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
+    root = tmp_path_factory.mktemp("lab-root")
+    shutil.copy(REPO / "examples" / "wine_fanout.ipynb", root / "wine_fanout.ipynb")
+    with running_lab(root, tmp_path_factory.mktemp("lab-state")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def session_page(lab: Lab) -> Iterator[Any]:
+    with browser_page(lab) as page:
+        yield page
+
+
+@pytest.fixture
+def page(session_page: Any, lab: Lab) -> Iterator[Any]:
+    yield session_page
+    # Leave no dialog open for the next test.
+    session_page.keyboard.press("Escape")

@@ -1,0 +1,152 @@
+"""A real ``jupyter lab`` on loopback and a real Chromium driving it (tests and benchmarks).
+
+Chromium comes from Debian (``/usr/bin/chromium``, installed by ``make test``); Playwright's
+own browser download does not work on these machines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = os.environ.get("CELLOPS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Lab:
+    root: Path
+    url: str
+    token: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def api(self, method: str, route: str, body: Any = None) -> Any:
+        """Call the REST API directly (test set-up and checks, not what is under test)."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"{self.url}{route}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            text = resp.read().decode()
+        return json.loads(text) if text else None
+
+
+@contextmanager
+def running_lab(root: Path, log_dir: Path) -> Iterator[Lab]:
+    """Start ``jupyter lab`` serving ``root`` on 127.0.0.1; stop it (by its PID) afterwards."""
+    port = free_port()
+    token = secrets.token_hex(16)
+    log = log_dir / "jupyter-lab.log"
+    env = dict(os.environ)
+    # A private config and workspace: no layout restored from a developer's own lab.
+    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTERLAB_WORKSPACES_DIR", "ws")):
+        (log_dir / sub).mkdir(exist_ok=True)
+        env[var] = str(log_dir / sub)
+    # No "official Jupyter news?" toast over the notebook.
+    settings = log_dir / "settings"
+    notification = settings / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True, exist_ok=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    args = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.workspaces_dir={log_dir / 'ws'}",
+        f"--LabApp.user_settings_dir={settings}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
+    lab = Lab(root, f"http://127.0.0.1:{port}/", token, proc, log)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited:\n{log.read_text(errors='replace')}")
+            try:
+                lab.api("GET", "api/status")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"jupyter lab did not answer in 90 s:\n{log.read_text(errors='replace')}"
+                    ) from None
+                time.sleep(0.3)
+        yield lab
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
+
+
+@contextmanager
+def browser_page(lab: Lab, width: int = 1400, height: int = 900) -> Iterator[Any]:
+    """A Playwright page in Debian's headless Chromium, logged in to ``lab``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def open_notebook(page: Any, lab: Lab, path: str) -> None:
+    """Open ``path`` in JupyterLab and show the cellops sidebar."""
+    page.goto(f"{lab.url}lab/tree/{path}?token={lab.token}")
+    page.locator(".jp-NotebookPanel:visible .jp-Cell").first.wait_for(timeout=60_000)
+    tab = page.locator('.jp-SideBar [data-id="cellops-sidebar"]')
+    tab.wait_for()
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+    page.locator("#cellops-sidebar .jp-cellops-Panel").wait_for()

@@ -1,0 +1,176 @@
+"""The sidebar in a real JupyterLab, driven by a real Chromium (Playwright).
+
+Kernels, papermill and the promote/run code are all real: what a data scientist clicks is what
+runs. Tests are named ``test_ui_*`` (one worker, one lab).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.nbfactory import notebook_dict
+from tests.ui.lab import Lab, open_notebook
+
+REPO = Path(__file__).resolve().parents[2]
+WINE_STAGES = ["load", "features", "train_forest", "train_logreg", "compare"]
+RUN_TIMEOUT_MS = 240_000
+
+pytestmark = pytest.mark.kernel
+
+
+def sidebar(page: Any) -> Any:
+    return page.locator("#cellops-sidebar")
+
+
+def graph_nodes(page: Any) -> list[str]:
+    nodes = sidebar(page).locator(".jp-cellops-Graph-node")
+    return [nodes.nth(i).get_attribute("data-stage") for i in range(nodes.count())]
+
+
+def click_cell(page: Any, index: int) -> None:
+    cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index)
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputPrompt").click()
+
+
+def badge_texts(page: Any) -> list[str]:
+    cells = page.locator(".jp-NotebookPanel:visible .jp-Cell")
+    texts = []
+    for i in range(cells.count()):
+        cells.nth(i).scroll_into_view_if_needed()
+        badge = cells.nth(i).locator(".jp-cellops-Badge")
+        texts.append(badge.inner_text() if badge.count() else "")
+    return texts
+
+
+def wait_run_finished(page: Any) -> str:
+    run = sidebar(page).locator(".jp-cellops-Run")
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#cellops-sidebar .jp-cellops-Run');"
+        " return r && r.dataset.status !== 'running'; }",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    return str(run.get_attribute("data-status"))
+
+
+def test_ui_stages_graph_and_tagging(page: Any, lab: Lab) -> None:
+    open_notebook(page, lab, "wine_fanout.ipynb")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#cellops-sidebar .jp-cellops-Graph-node').length === 5"
+    )
+    assert graph_nodes(page) == WINE_STAGES
+    # The two training stages are drawn side by side: the fan-out is visible.
+    forest = sidebar(page).locator('.jp-cellops-Graph-node[data-stage="train_forest"]')
+    logreg = sidebar(page).locator('.jp-cellops-Graph-node[data-stage="train_logreg"]')
+    assert forest.bounding_box()["y"] == logreg.bounding_box()["y"]
+    # Every cell of a stage carries a badge with its stage's name (cells render lazily as the
+    # notebook scrolls, so look at each one in view).
+    assert set(WINE_STAGES) <= set(badge_texts(page))
+
+    # Tag the last cell as a new stage through the sidebar: the graph grows a node and an edge.
+    last = page.locator(".jp-NotebookPanel:visible .jp-Cell").count() - 1
+    click_cell(page, last)
+    select = sidebar(page).locator(".jp-cellops-StageSelect")
+    select.select_option(label="New stage…")
+    sidebar(page).locator(".jp-cellops-NewStage").fill("report")
+    sidebar(page).locator(".jp-cellops-AddStage").click()
+    sidebar(page).locator('.jp-cellops-Graph-node[data-stage="report"]').wait_for()
+    assert graph_nodes(page)[-1] == "report"
+    # A cycle made through the after: toggles shows up as a diagnostic naming the stages ...
+    load_cell = badge_texts(page).index("load")
+    click_cell(page, load_cell)
+    page.wait_for_function(
+        "() => !!document.querySelector('#cellops-sidebar input[data-after=\"report\"]')"
+    )
+    sidebar(page).locator('input[data-after="report"]').check()
+    problem = sidebar(page).locator('.jp-cellops-Diagnostic[data-code="cycle"]')
+    problem.wait_for()
+    assert "report" in problem.inner_text() and "load" in problem.inner_text()
+    # ... and clicking it selects the cell that carries the after: tag.
+    click_cell(page, 3)
+    problem.click()
+    active = page.locator(".jp-NotebookPanel:visible .jp-Cell.jp-mod-active")
+    assert active.locator(".jp-cellops-Badge").inner_text() == "load"
+    # Undo: the cycle disappears, the graph is back to six stages.
+    sidebar(page).locator('input[data-after="report"]').uncheck()
+    problem.wait_for(state="detached")
+    assert len(graph_nodes(page)) == 6
+    # Nothing was saved: the file on disk still has five stages (the view follows the model).
+    saved = json.loads((lab.root / "wine_fanout.ipynb").read_text())
+    assert not any("stage:report" in c["metadata"].get("tags", []) for c in saved["cells"])
+
+
+def promote_through_dialog(page: Any) -> None:
+    page.locator(".jp-NotebookPanel:visible .jp-cellops-ToolbarPromote").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    assert dialog.locator('input[data-field="target"]').input_value().endswith("-pipeline")
+    dialog.locator(".jp-mod-accept").click()
+    sidebar(page).locator(".jp-cellops-Promoted").wait_for()
+
+
+def test_ui_promote_then_run_to_the_end(page: Any, lab: Lab) -> None:
+    open_notebook(page, lab, "wine_fanout.ipynb")
+    sidebar(page).locator(".jp-cellops-Graph-node").first.wait_for()
+    promote_through_dialog(page)
+    package = lab.root / "wine_fanout-pipeline"
+    assert (package / "pipeline.yaml").is_file()
+    assert sorted(p.stem for p in (package / "stages").glob("*.ipynb")) == sorted(WINE_STAGES)
+    summary = sidebar(page).locator(".jp-cellops-Promoted summary").inner_text()
+    assert "wine_fanout-pipeline" in summary
+
+    # Run with one parameter changed in the sidebar's form; every stage must finish.
+    sidebar(page).locator('input[data-param="n_estimators"]').fill("7")
+    sidebar(page).locator(".jp-cellops-RunButton").click()
+    assert wait_run_finished(page) == "done"
+    states = sidebar(page).locator(".jp-cellops-RunStage")
+    got = {
+        states.nth(i).get_attribute("data-stage"): states.nth(i).get_attribute("data-state")
+        for i in range(states.count())
+    }
+    assert got == dict.fromkeys(WINE_STAGES, "done")
+    run_id = sidebar(page).locator(".jp-cellops-Run").get_attribute("data-run-id")
+    record = json.loads((package / ".cellops" / "runs" / run_id / "run.json").read_text())
+    assert record["parameters"]["n_estimators"] == 7
+    # The executed stage notebook opens in JupyterLab from the run view.
+    row = sidebar(page).locator('.jp-cellops-RunStage[data-stage="compare"]')
+    row.locator(".jp-cellops-Link").click()
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="compare.ipynb")
+    tab.wait_for()
+    executed = page.locator(".jp-NotebookPanel:visible")
+    executed.locator(".jp-OutputArea-output").first.wait_for()  # it was run: outputs are there
+    page.screenshot(path="/tmp/uidbg/executed.png")
+    if os.environ.get("UPDATE_SCREENSHOT"):
+        open_notebook(page, lab, "wine_fanout.ipynb")
+        sidebar(page).screenshot(path=str(REPO / "docs" / "sidebar.png"))
+
+
+def test_ui_failing_stage_shows_its_error(page: Any, lab: Lab) -> None:
+    nb = notebook_dict(
+        [
+            ("x = 1", ("stage:make",)),
+            ("y = x / 0", ("stage:divide",)),
+        ]
+    )
+    (lab.root / "broken.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    open_notebook(page, lab, "broken.ipynb")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#cellops-sidebar .jp-cellops-Graph-node').length === 2"
+    )
+    promote_through_dialog(page)
+    sidebar(page).locator(".jp-cellops-RunButton").click()
+    assert wait_run_finished(page) == "failed"
+    failed = sidebar(page).locator('.jp-cellops-RunStage[data-stage="divide"]')
+    assert failed.get_attribute("data-state") == "failed"
+    error = failed.locator(".jp-cellops-RunError-title").inner_text()
+    assert "ZeroDivisionError" in error
+    assert "cell 2" in error  # the source notebook's cell, not the stage notebook's
+    upstream = sidebar(page).locator('.jp-cellops-RunStage[data-stage="make"]')
+    assert upstream.get_attribute("data-state") == "done"
+    shutil.rmtree(lab.root / "broken-pipeline")
