@@ -135,3 +135,33 @@ export interface IErrorBody {
   message: string;
   diagnostics?: IDiagnostic[];
 }
+
+export type BatchState = 'running' | 'done' | 'failed' | 'interrupted';
+
+export interface IBatchRequest {
+  package: string;
+  grid: Record<string, unknown[]>;
+  jobs?: number;
+}
+
+export interface IBatchStarted {
+  id: string;
+  package: string;
+  total: number;
+}
+
+export interface IBatchStatus {
+  id: string;
+  package: string;
+  status: BatchState;
+  total: number;
+  done: number;
+  failed: number;
+  remaining: number;
+  elapsed: number;
+  eta: number | null;
+  parameters: string[];
+  metrics: string[];
+  rows: Record<string, unknown>[];
+  message: string | null;
+}
