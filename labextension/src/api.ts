@@ -3,6 +3,13 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   IAnalysis,
+  IBatchRequest,
+  IBatchStarted,
+  IBatchStatus,
+  ICompare,
+  IExecutionCode,
+  IExperiments,
+  IHistory,
   IDiagnostic,
   IErrorBody,
   IPromoteRequest,
@@ -68,6 +75,52 @@ export class CellopsApi {
     return this.request(`runs/${encodeURIComponent(id)}`, {
       method: 'DELETE',
       query: { package: pkg }
+    });
+  }
+
+  startBatch(req: IBatchRequest): Promise<IBatchStarted> {
+    return this.request('batches', { method: 'POST', body: req });
+  }
+
+  batchStatus(pkg: string, id: string): Promise<IBatchStatus> {
+    return this.request(`batches/${encodeURIComponent(id)}`, {
+      query: { package: pkg }
+    });
+  }
+
+  cancelBatch(pkg: string, id: string): Promise<IBatchStatus> {
+    return this.request(`batches/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+      query: { package: pkg }
+    });
+  }
+
+  history(path: string, cellId: string, limit = 200): Promise<IHistory> {
+    return this.request('tracking/history', {
+      query: { path, cell: cellId, limit: String(limit) }
+    });
+  }
+
+  experiments(
+    path: string,
+    filters: { status?: string; stage?: string; run?: string } = {}
+  ): Promise<IExperiments> {
+    const query: Record<string, string> = { path };
+    for (const [k, v] of Object.entries(filters)) {
+      if (v) {
+        query[k] = v;
+      }
+    }
+    return this.request('tracking/experiments', { query });
+  }
+
+  executionCode(id: number): Promise<IExecutionCode> {
+    return this.request(`tracking/executions/${id}/code`);
+  }
+
+  compare(a: number, b: number): Promise<ICompare> {
+    return this.request('tracking/compare', {
+      query: { a: String(a), b: String(b) }
     });
   }
 

@@ -3,13 +3,16 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ToolbarButton } from '@jupyterlab/ui-components';
 
 import { CellopsApi } from './api';
 import { cellopsIcon } from './icons';
+// The drive must be registered before a restored layout reopens an executed notebook.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RunNotebookDrive } from './rundrive';
 // The sidebar's icon must be in the left area from the start, so it is built at activation.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -18,6 +21,7 @@ import { CellopsSidebar } from './sidebar';
 namespace CommandIDs {
   export const promote = 'cellops:promote';
   export const show = 'cellops:show-sidebar';
+  export const experiments = 'cellops:experiments';
 }
 
 /**
@@ -60,6 +64,29 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         await sidebar.promote(tracker.currentWidget);
       }
     });
+    app.commands.addCommand(CommandIDs.experiments, {
+      label: trans.__('Experiments of this notebook'),
+      caption: trans.__('Every recorded cell execution: compare, filter, plot'),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: async () => {
+        const path = tracker.currentWidget?.context.path;
+        if (!path) {
+          return;
+        }
+        const { ExperimentsWidget } = await import('./experiments');
+        const content = new ExperimentsWidget(api, path, trans);
+        const widget = new MainAreaWidget({ content });
+        widget.id = `cellops-experiments-${path}`;
+        widget.title.label = trans.__(
+          'Experiments: %1',
+          PathExt.basename(path)
+        );
+        widget.title.icon = cellopsIcon;
+        widget.title.closable = true;
+        app.shell.add(widget, 'main');
+      }
+    });
     app.commands.addCommand(CommandIDs.show, {
       label: trans.__('Show the cellops sidebar'),
       describedBy: { args: { type: 'object', properties: {} } },
@@ -68,6 +95,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     const category = trans.__('cellops');
     palette?.addItem({ command: CommandIDs.promote, category });
     palette?.addItem({ command: CommandIDs.show, category });
+    palette?.addItem({ command: CommandIDs.experiments, category });
 
     app.docRegistry.addWidgetExtension('Notebook', {
       createNew: (panel: NotebookPanel) => {

@@ -24,7 +24,8 @@ function seconds(value: number | null): string {
   return value === null ? '' : `${value.toFixed(value < 10 ? 2 : 1)}s`;
 }
 
-function parseValue(text: string, type: string): unknown {
+/** A parameter value typed in a form -> the JSON value for a parameter of `type`. */
+export function parseValue(text: string, type: string): unknown {
   if (type === 'int' || type === 'float') {
     const n = Number(text);
     return Number.isNaN(n) ? text : n;

@@ -1,8 +1,14 @@
 import { Notification } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ICodeCellModel } from '@jupyterlab/cells';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { ApiError, CellopsApi } from './api';
@@ -14,6 +20,8 @@ import { executedNotebookPath, RUN_DRIVE } from './rundrive';
 import { RunController } from './runs';
 import { RunView } from './runview';
 import { StagesView } from './stages';
+import { SweepView } from './sweep';
+import { HistoryView } from './history';
 import { stageOf } from './tags';
 import { TaggingView } from './tagging';
 import { IPromoteResult } from './tokens';
@@ -30,10 +38,10 @@ function Section(props: {
   children: React.ReactNode;
 }): JSX.Element {
   return (
-    <section className="jp-cellops-Section" data-section={props.name}>
-      <div className="jp-cellops-SectionHeader">{props.title}</div>
+    <details open className="jp-cellops-Section" data-section={props.name}>
+      <summary className="jp-cellops-SectionHeader">{props.title}</summary>
       <div className="jp-cellops-SectionBody">{props.children}</div>
-    </section>
+    </details>
   );
 }
 
@@ -69,6 +77,15 @@ export class CellopsSidebar extends ReactWidget {
     this._watcher.changed.connect(this._onAnalysis, this);
     this._runs.changed.connect(() => this.update());
     options.tracker.currentChanged.connect((_, panel) => this._setPanel(panel));
+    // The kernel commits an execution's record within ~0.25 s: refresh the history after that.
+    NotebookActions.executed.connect((_, args) => {
+      if (args.notebook === this._panel?.content) {
+        window.setTimeout(() => {
+          this._executions++;
+          this.update();
+        }, 400);
+      }
+    }, this);
     this._setPanel(options.tracker.currentWidget);
   }
 
@@ -106,6 +123,7 @@ export class CellopsSidebar extends ReactWidget {
   }
 
   dispose(): void {
+    Signal.clearData(this);
     this._watcher.dispose();
     this._runs.dispose();
     super.dispose();
@@ -145,6 +163,12 @@ export class CellopsSidebar extends ReactWidget {
             {panel.context.localPath}
           </div>
           <button
+            className="jp-mod-styled jp-cellops-ExperimentsButton"
+            onClick={() => void this._commands.execute('cellops:experiments')}
+          >
+            {trans.__('Experiments')}
+          </button>
+          <button
             className="jp-mod-styled jp-mod-accept jp-cellops-PromoteButton"
             onClick={() => void this.promote(panel)}
           >
@@ -166,6 +190,9 @@ export class CellopsSidebar extends ReactWidget {
         </Section>
         <Section title={trans.__('Cell')} name="cell">
           {this._renderTagging(panel)}
+        </Section>
+        <Section title={trans.__('History')} name="history">
+          {this._renderHistory(panel)}
         </Section>
         <Section title={trans.__('Pipeline')} name="pipeline">
           {this._promoteError && (
@@ -191,6 +218,17 @@ export class CellopsSidebar extends ReactWidget {
             onOpen={stage => this._openExecuted(stage)}
           />
         </Section>
+        {this._runs.package && (
+          <Section title={trans.__('Sweep')} name="sweep">
+            <SweepView
+              key={this._runs.package}
+              api={this._api}
+              pkg={this._runs.package}
+              parameters={promoted?.parameters ?? analysis?.parameters ?? []}
+              trans={trans}
+            />
+          </Section>
+        )}
       </div>
     );
   }
@@ -203,6 +241,32 @@ export class CellopsSidebar extends ReactWidget {
         path: executedNotebookPath(pkg, run.id, stage)
       });
     }
+  }
+
+  private _renderHistory(panel: NotebookPanel): JSX.Element {
+    const cell = panel.content.activeCell;
+    if (!cell) {
+      return (
+        <div className="jp-cellops-Hint">
+          {this._trans.__('Select a cell to see its history.')}
+        </div>
+      );
+    }
+    const count =
+      cell.model.type === 'code'
+        ? String((cell.model as ICodeCellModel).executionCount)
+        : '';
+    return (
+      <HistoryView
+        api={this._api}
+        path={panel.context.path}
+        cellId={cell.model.id}
+        version={`${count}:${this._executions}`}
+        currentCode={() => cell.model.sharedModel.getSource()}
+        onRestore={code => cell.model.sharedModel.setSource(code)}
+        trans={this._trans}
+      />
+    );
   }
 
   private _renderTagging(panel: NotebookPanel): JSX.Element {
@@ -236,6 +300,7 @@ export class CellopsSidebar extends ReactWidget {
         trans={this._trans}
         onTags={(cellId, tags) => {
           setCellTags(panel, cellId, tags);
+          this._watcher.refreshNow();
           this.update();
         }}
       />
@@ -315,6 +380,7 @@ export class CellopsSidebar extends ReactWidget {
   private _panel: NotebookPanel | null = null;
   private _promoted = new Map<string, IPromoteResult>();
   private _badges = new BadgePainter();
+  private _executions = 0;
   private _promoteError: string | null = null;
 }
 

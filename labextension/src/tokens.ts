@@ -165,3 +165,76 @@ export interface IBatchStatus {
   rows: Record<string, unknown>[];
   message: string | null;
 }
+
+// Experiment tracking (docs/tracking.md)
+
+export interface IExecutionSummary {
+  id: number;
+  execution_count: number | null;
+  started: number;
+  duration: number | null;
+  status: string;
+  error_type: string | null;
+  error_message: string | null;
+  run_id: string | null;
+  stage: string | null;
+  code_sha: string;
+  metrics: Record<string, number | null>;
+}
+
+export interface IHistory {
+  path: string;
+  cell_id: string;
+  executions: IExecutionSummary[];
+}
+
+export interface IExperimentRow {
+  id: number;
+  execution_count: number | null;
+  started: number;
+  duration: number | null;
+  status: string;
+  error_type: string | null;
+  error_message: string | null;
+  run_id: string | null;
+  stage: string | null;
+  code_sha: string;
+  metrics: Record<string, number | null>;
+  cell_id: string;
+  notebook: string;
+  ended: number | null;
+  params: Record<string, unknown>;
+}
+
+export interface IExperiments {
+  executions: IExperimentRow[];
+  params: string[];
+  metrics: string[];
+}
+
+export interface IExecutionCode {
+  execution_id: number;
+  cell_id: string;
+  code: string;
+}
+
+export interface IParamDiff {
+  name: string;
+  a: unknown;
+  b: unknown;
+}
+
+export interface IMetricDiff {
+  name: string;
+  a: number | null;
+  b: number | null;
+  delta: number | null;
+}
+
+export interface ICompare {
+  a: IExperimentRow;
+  b: IExperimentRow;
+  same_code: boolean;
+  params: IParamDiff[];
+  metrics: IMetricDiff[];
+}

@@ -120,6 +120,14 @@ export class NotebookWatcher {
     this._changed.emit(next);
   }
 
+  /**
+   * Analyse at once, skipping the debounce (a tag set from the sidebar, not typing).
+   */
+  refreshNow(): void {
+    window.clearTimeout(this._timer);
+    void this.refresh();
+  }
+
   dispose(): void {
     window.clearTimeout(this._timer);
     this.setPanel(null);

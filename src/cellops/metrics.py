@@ -68,6 +68,11 @@ def summary(metrics: list[Metric], params: list[Param]) -> dict[str, Any]:
     return {"metrics": last_metric, "params": last_param}
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` as JSON data: non-finite floats become None, unknown objects their repr."""
+    return _json_safe(value)
+
+
 def _json_safe(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value

@@ -1,7 +1,9 @@
-"""One JupyterLab server and one Chromium for the browser tests of this directory.
+"""One JupyterLab server and one Chromium per test module of this directory.
 
 The UI tests are named ``test_ui_*`` so that xdist sends them all to one worker (see
-tests/conftest.py): one lab start-up per session instead of one per worker.
+tests/conftest.py). The fixtures are module-scoped, not session-scoped: Playwright's sync API
+keeps an event loop running while it is open, which would break the asyncio-based server tests
+that the same worker runs afterwards.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.kernel
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     if not chromium_available():
         pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
@@ -30,7 +32,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def session_page(lab: Lab) -> Iterator[Any]:
     with browser_page(lab) as page:
         yield page

@@ -149,4 +149,4 @@ def open_notebook(page: Any, lab: Lab, path: str) -> None:
     tab.wait_for()
     if tab.get_attribute("aria-selected") != "true":
         tab.click()
-    page.locator("#cellops-sidebar .jp-cellops-Panel").wait_for()
+    page.locator("#cellops-sidebar .jp-cellops-Notebook", has_text=path).wait_for()

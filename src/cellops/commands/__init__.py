@@ -7,4 +7,10 @@ listed in ``COMMANDS`` in that order.
 
 from __future__ import annotations
 
-COMMANDS: tuple[str, ...] = ("promote", "check", "run")
+COMMANDS: tuple[str, ...] = (
+    "promote",
+    "check",
+    "run",
+    "batch",
+    "export_mlflow",
+)

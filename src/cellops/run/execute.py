@@ -14,6 +14,49 @@ from cellops.run.record import StageError
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
+METRICS_CELL_ID = "cellops-metrics"
+# Appended when a stage runs, not written by promote: the package's notebooks and cache keys
+# stay as they are, and a kernel without cellops installed still runs the stage.
+_METRICS_SOURCE = (
+    "# cellops: show what this stage logged with cellops.log_metric / log_param\n"
+    "try:\n"
+    "    from cellops.metrics import publish as _cellops_publish\n"
+    "except ImportError:\n"
+    "    pass\n"
+    "else:\n"
+    "    _cellops_publish()\n"
+)
+
+
+def with_metrics_cell(notebook: dict[str, Any]) -> dict[str, Any]:
+    """The stage notebook plus a last cell that publishes the stage's metrics."""
+    cell: dict[str, Any] = {
+        "cell_type": "code",
+        "id": METRICS_CELL_ID,
+        "metadata": {"cellops": {"generated": "metrics"}},
+        "execution_count": None,
+        "outputs": [],
+        "source": _METRICS_SOURCE,
+    }
+    return {**notebook, "cells": [*notebook.get("cells", []), cell]}
+
+
+def _prepare_input(notebook: Path, executed: Path) -> Path:
+    prepared = executed.with_name(f".{executed.stem}.input.ipynb")
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    prepared.write_text(json.dumps(with_metrics_cell(data)), encoding="utf-8")
+    return prepared
+
+
+def restore_input_path(executed: Path, notebook: Path) -> None:
+    """papermill records the file it read; point the audit trail at the stage notebook."""
+    try:
+        data = json.loads(executed.read_text(encoding="utf-8"))
+        data["metadata"]["papermill"]["input_path"] = str(notebook)
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    executed.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
 
 class StageExecutionError(Exception):
     def __init__(self, error: StageError) -> None:
@@ -64,10 +107,13 @@ def execute_stage(
     *,
     kernel_name: str,
     timeout: int | None,
+    run_id: str | None = None,
 ) -> None:
     """Execute ``notebook`` into ``executed``; raise StageExecutionError naming the cell."""
     _skip_slow_format_checker()
     import papermill as pm
+
+    from cellops.tracking.cells import tag_cells
 
     km = pool.take()
     timer = None
@@ -82,15 +128,17 @@ def execute_stage(
         timer.daemon = True
         timer.start()
     executed.parent.mkdir(parents=True, exist_ok=True)
+    prepared = _prepare_input(notebook, executed)
     try:
         pm.execute_notebook(
-            str(notebook),
+            str(prepared),
             str(executed),
             parameters=parameters,
             km=km,
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
+            **tag_cells(km, notebook, run_id),
         )
     except pm.PapermillExecutionError as exc:
         index, label = _failing_cell(executed)
@@ -121,3 +169,5 @@ def execute_stage(
         if timer is not None:
             timer.cancel()
         pool.release(km)
+        prepared.unlink(missing_ok=True)
+        restore_input_path(executed, notebook)

@@ -112,6 +112,12 @@ class KernelPool:
                 self._start_one()
             return km
 
+    def expect_fewer(self, count: int = 1) -> None:
+        """``count`` of the kernels announced in ``total`` will not be needed after all (a sweep
+        whose stages came from the cache), so none is booted for them."""
+        with self.lock:
+            self.to_start = max(0, self.to_start - count)
+
     def release(self, km: Any) -> None:
         """Shut a used kernel down without making the caller wait for it."""
         t = threading.Thread(target=self._stop, args=(km,), daemon=True)

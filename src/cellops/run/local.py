@@ -44,6 +44,10 @@ class RunOptions:
     quiet: bool = False
     # The server picks the id up front so the sidebar can poll a run it just started.
     run_id: str | None = None
+    # Extra attempts for every stage (a stage's own retries: tag counts if it asks for more).
+    retries: int = 0
+    # Whether `cellops run --resume` continues this run (not a run of a batch).
+    mark_latest: bool = True
 
 
 class Progress:
@@ -60,7 +64,14 @@ class Progress:
         self.line(f"  {name:<{self.width}}  {state:<8} {detail}".rstrip())
 
 
-class _Run:
+class PackageRun:
+    """One run of a package: its record, its stages' outputs, reuse and execution of a stage.
+
+    ``run`` schedules the stages itself; a batch drives many of these through ``try_reuse``,
+    ``execute`` and ``finish`` with one kernel pool (``pool``) and may replace ``store``,
+    ``work_root`` and ``execute_notebook`` to run stages elsewhere.
+    """
+
     def __init__(
         self, package: Path, spec: PipelineSpec, rec: RunRecord, options: RunOptions, out: TextIO
     ) -> None:
@@ -72,6 +83,7 @@ class _Run:
         self.store = ArtifactStore(package / STATE_DIR / "artifacts")
         self.lock_sha = file_sha256(package / "requirements.lock")
         self.dir = records.run_dir(package, rec.run_id)
+        self.work_root = self.dir / "outputs"
         self.outputs: dict[str, dict[str, Output]] = {}
         self.pool: Any = None
         self.save_lock = threading.Lock()
@@ -83,7 +95,7 @@ class _Run:
         # Stage threads and the scheduler both save; one writer at a time keeps the record
         # and the 'latest' pointer consistent.
         with self.save_lock:
-            records.save(self.package, self.rec)
+            records.save(self.package, self.rec, latest=self.options.mark_latest)
 
     def input_hashes(self, stage: StageSpec) -> dict[str, str]:
         return {n: self.outputs[src][n].sha256 for n, src in sorted(stage.inputs.items())}
@@ -145,7 +157,7 @@ class _Run:
             srec.duration = time.time() - (srec.started or time.time())
 
     def _execute(self, stage: StageSpec) -> dict[str, Output]:
-        from cellops.run.execute import StageExecutionError, execute_stage
+        from cellops.run.execute import StageExecutionError
 
         srec = self.rec.stages[stage.name]
         # Stamped here, when a worker takes the stage, not when it was queued.
@@ -155,24 +167,17 @@ class _Run:
         self.progress.stage(stage.name, "running")
         self.save()
         params: dict[str, Any] = {n: self.rec.parameters[n] for n in stage.parameters}
-        work = self.dir / "outputs" / stage.name
+        work = self.work_root / stage.name
         shutil.rmtree(work, ignore_errors=True)
         if stage.inputs:
             params["cellops_inputs"] = self.input_paths(stage)
         if stage.outputs:
             params["cellops_outputs"] = str(work)
         executed = self.dir / "stages" / f"{stage.name}.ipynb"
-        attempts = 1 + (stage.options.retries or 0)
+        attempts = 1 + max(stage.options.retries or 0, self.options.retries)
         for attempt in range(1, attempts + 1):
             try:
-                execute_stage(
-                    self.pool,
-                    self.package / stage.notebook,
-                    executed,
-                    params,
-                    kernel_name=self.spec.kernel,
-                    timeout=stage.options.timeout,
-                )
+                self.execute_notebook(stage, executed, params)
                 break
             except StageExecutionError as exc:
                 srec.error = exc.error
@@ -181,6 +186,19 @@ class _Run:
                 self.progress.stage(stage.name, "retry", f"attempt {attempt + 1} of {attempts}")
         srec.error = None
         return self.collect(stage, work, executed)
+
+    def execute_notebook(self, stage: StageSpec, executed: Path, params: dict[str, Any]) -> None:
+        from cellops.run.execute import execute_stage
+
+        execute_stage(
+            self.pool,
+            self.package / stage.notebook,
+            executed,
+            params,
+            kernel_name=self.spec.kernel,
+            timeout=stage.options.timeout,
+            run_id=self.rec.run_id,
+        )
 
     def collect(self, stage: StageSpec, work: Path, executed: Path) -> dict[str, Output]:
         outputs: dict[str, Output] = {}
@@ -307,7 +325,7 @@ def _start_record(
     return rec, previous
 
 
-def _failure_message(package: Path, run: _Run, failed: list[str]) -> str:
+def _failure_message(package: Path, run: PackageRun, failed: list[str]) -> str:
     lines = []
     for name in failed:
         srec = run.rec.stages[name]
@@ -331,7 +349,7 @@ def run_package(
     pkg = Path(package).resolve() if Path(package).exists() else Path(package)
     spec = load(pkg)
     rec, previous = _start_record(pkg, spec, options)
-    run = _Run(pkg, spec, rec, options, out or sys.stdout)
+    run = PackageRun(pkg, spec, rec, options, out or sys.stdout)
     verb = "resuming" if previous else "running"
     run.progress.line(f"{verb} {spec.name}: {len(spec.stages)} stage(s), run {rec.run_id}")
     run.run(previous)

@@ -13,7 +13,7 @@ _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
-def _describe(spec: PipelineSpec) -> str:
+def describe(spec: PipelineSpec) -> str:
     if not spec.parameters:
         return "this pipeline has no parameters"
     return "its parameters are: " + ", ".join(
@@ -74,6 +74,33 @@ def resolve(spec: PipelineSpec, assignments: Iterable[str]) -> dict[str, Any]:
             raise ParameterError(f"-p {item!r}: write parameters as -p NAME=VALUE")
         param = spec.parameter(name)
         if param is None:
-            raise ParameterError(f"unknown parameter '{name}'; {_describe(spec)}")
+            raise ParameterError(f"unknown parameter '{name}'; {describe(spec)}")
         values[name] = coerce(param, raw)
     return values
+
+
+def check_value(param: Parameter, value: Any, where: str) -> Any:
+    """A typed value (from YAML, CSV or Python) checked against the parameter's type.
+
+    Strings are parsed as on the command line; ``where`` says where the value came from.
+    """
+    if isinstance(value, str) and param.type != "str":
+        try:
+            return coerce(param, value)
+        except ParameterError:
+            pass
+    kind = param.type
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "str": isinstance(value, str),
+        "bool": isinstance(value, bool),
+        "list": isinstance(value, list),
+        "dict": isinstance(value, dict),
+    }.get(kind, True)
+    if not ok:
+        raise ParameterError(
+            f"{where}: parameter '{param.name}' expects {kind} (its default is "
+            f"{param.default!r}), got {value!r}"
+        )
+    return float(value) if kind == "float" else value

@@ -57,5 +57,10 @@ def prelude_code(notebooks: Iterable[Path]) -> str:
                 modules |= _modules("".join(src) if isinstance(src, list) else src)
     lines = [f"import {m}" for m in sorted(modules)]
     lines.append("import cellops.artifacts")
+    # Stage kernels record the notebook's cells in the tracking store (cellops.tracking); the
+    # runner sends each cell's id, run and stage with it. No name is left in the namespace.
+    lines.append(
+        "__import__('cellops.tracking.extension', fromlist=['start_run']).start_run(get_ipython())"
+    )
     # One failing import must not stop the others; the stage reports its own errors.
     return "\n".join(f"try:\n    {line}\nexcept Exception:\n    pass" for line in lines)

@@ -82,9 +82,12 @@ def run_dir(package: Path, run_id: str) -> Path:
     return runs_dir(package) / run_id
 
 
-def save(package: Path, record: RunRecord) -> None:
+def save(package: Path, record: RunRecord, *, latest: bool = True) -> None:
+    """Write the record; ``latest`` also makes it the run ``cellops run --resume`` continues
+    (the runs of a batch are not: they would take that pointer from the user's own runs)."""
     atomic_write(run_dir(package, record.run_id) / "run.json", record.to_json())
-    atomic_write(runs_dir(package) / "latest", record.run_id + "\n")
+    if latest:
+        atomic_write(runs_dir(package) / "latest", record.run_id + "\n")
 
 
 def load(package: Path, run_id: str) -> RunRecord:

@@ -1,0 +1,200 @@
+"""Figures measured in the browser: a real ``jupyter lab`` on loopback and Debian's Chromium.
+
+(a) a tag change made in the sidebar until the new stage is drawn in the graph, on a 500-cell
+    notebook (target <= 300 ms);
+(b) Promote: from the dialog's Promote button to the created files shown, for the wine example
+    (target <= 1 s);
+(c) History of a cell with 10,000 recorded executions: from selecting the cell to its history
+    drawn in the sidebar (target <= 300 ms).
+
+Times are taken inside the page (performance.now), medians of several repetitions.
+Run: .venv/bin/python benchmarks/bench_ui.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import Row, report  # noqa: E402
+from gen import large  # noqa: E402
+
+from tests.ui.lab import Lab, browser_page, open_notebook, running_lab  # noqa: E402
+
+REPEAT = 5
+# Resolves with the milliseconds from the click to the first frame where `selector` matches.
+TIME_CLICK = """
+async ([click, selector]) => {
+  const t0 = performance.now();
+  document.querySelector(click).click();
+  await new Promise(resolve => {
+    const check = () => document.querySelector(selector) ? resolve() : requestAnimationFrame(check);
+    check();
+  });
+  return performance.now() - t0;
+}
+"""
+
+
+def sidebar(page: Any) -> Any:
+    return page.locator("#cellops-sidebar")
+
+
+def tag_change(page: Any, lab: Lab) -> list[float]:
+    nb = large(stages=25, per_stage=20)
+    assert len(nb["cells"]) == 500
+    (lab.root / "big.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    open_notebook(page, lab, "big.ipynb")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#cellops-sidebar .jp-cellops-Graph-node').length === 25",
+        timeout=60_000,
+    )
+    samples = []
+    for i in range(REPEAT):
+        cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(30 + 40 * i)
+        cell.scroll_into_view_if_needed()
+        cell.locator(".jp-InputPrompt").click()
+        sidebar(page).locator(".jp-cellops-StageSelect").select_option(label="New stage…")
+        sidebar(page).locator(".jp-cellops-NewStage").fill(f"bench{i}")
+        selector = f'#cellops-sidebar .jp-cellops-Graph-node[data-stage="bench{i}"]'
+        samples.append(
+            page.evaluate(TIME_CLICK, ["#cellops-sidebar .jp-cellops-AddStage", selector])
+        )
+    return samples
+
+
+def promote_round_trip(page: Any, lab: Lab) -> list[float]:
+    open_notebook(page, lab, "wine_fanout.ipynb")
+    sidebar(page).locator(".jp-cellops-Graph-node").first.wait_for()
+    samples = []
+    for i in range(REPEAT):
+        sidebar(page).locator(".jp-cellops-PromoteButton").click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.locator('input[data-field="target"]').fill(f"bench-pkg-{i}")
+        selector = f'#cellops-sidebar .jp-cellops-Promoted[data-package="bench-pkg-{i}"]'
+        samples.append(page.evaluate(TIME_CLICK, [".jp-Dialog .jp-mod-accept", selector]))
+    return samples
+
+
+def fill_history(db: Path, notebook: str, cell_id: str, executions: int) -> None:
+    from cellops.metrics import Metric
+    from cellops.tracking.store import ExecutionRecord, Writer
+
+    writer = Writer(db, session=uuid.uuid4().hex, environment=lambda: {"python": sys.version})
+    now = time.time() - executions
+    for i in range(executions):
+        t = now + i
+        writer.put(
+            ExecutionRecord(
+                notebook=notebook,
+                cell_id=cell_id,
+                code=f"model = fit(X, y, depth={i % 7})",
+                execution_count=i + 1,
+                started=t,
+                ended=t + 0.25,
+                duration=0.25,
+                status="ok",
+                error_type=None,
+                error_message=None,
+                paramset=None,
+                metrics=(Metric("accuracy", 0.9, None, t),),
+            )
+        )
+    writer.close(timeout=600)
+
+
+def history_render(page: Any, lab: Lab) -> list[float]:
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": cid,
+                "metadata": {},
+                "source": src,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for cid, src in (("hist-a", "a = 1"), ("hist-b", "b = 2"))
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (lab.root / "hist.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    db = lab.root / ".cellops" / "tracking.db"
+    db.parent.mkdir(exist_ok=True)
+    fill_history(db, "hist.ipynb", "hist-a", 10_000)
+    fill_history(db, "hist.ipynb", "hist-b", 10_000)
+    open_notebook(page, lab, "hist.ipynb")
+    samples = []
+    for i in range(REPEAT * 2):
+        index = i % 2
+        target = (
+            ".jp-NotebookPanel:not(.lm-mod-hidden) "
+            f".jp-Cell[data-windowed-list-index='{index}'] .jp-InputPrompt"
+        )
+        # The history list of the newly selected cell, keyed by its first (newest) execution.
+        selector = (
+            "#cellops-sidebar .jp-cellops-History .jp-cellops-Execution"
+            f"[data-execution='{20_000 if index else 10_000}']"
+        )
+        ms = page.evaluate(TIME_CLICK, [target, selector])
+        if i >= 2:  # the first round warms the server's connection
+            samples.append(ms)
+    return samples
+
+
+def measure() -> list[Row]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cellops-bench-ui-") as tmp:
+        root = Path(tmp) / "root"
+        state = Path(tmp) / "state"
+        root.mkdir()
+        state.mkdir()
+        shutil.copy(REPO / "examples" / "wine_fanout.ipynb", root / "wine_fanout.ipynb")
+        with running_lab(root, state) as lab, browser_page(lab) as page:
+            tag = tag_change(page, lab)
+            promote = promote_round_trip(page, lab)
+            history = history_render(page, lab)
+    rows.append(
+        Row(
+            "(a) tag change -> graph redrawn, 500-cell notebook",
+            statistics.median(tag) / 1000,
+            target=0.3,
+            note=f"median of {len(tag)}; max {max(tag):.0f} ms",
+        )
+    )
+    rows.append(
+        Row(
+            "(b) Promote button -> files shown, wine example",
+            statistics.median(promote) / 1000,
+            target=1.0,
+            note=f"median of {len(promote)}; max {max(promote):.0f} ms",
+        )
+    )
+    rows.append(
+        Row(
+            "(c) select a cell -> its history of 10,000 executions drawn",
+            statistics.median(history) / 1000,
+            target=0.3,
+            note=f"median of {len(history)}; the newest 200 are drawn",
+        )
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    report("Browser figures (JupyterLab + Chromium)", measure())

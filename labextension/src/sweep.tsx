@@ -1,0 +1,221 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import { CellopsApi } from './api';
+import { Choice, ScatterPlot } from './plot';
+import { parseValue } from './runview';
+import { IBatchStatus, IParameterInfo } from './tokens';
+
+export interface ISweepViewProps {
+  api: CellopsApi;
+  pkg: string;
+  parameters: IParameterInfo[];
+  trans: TranslationBundle;
+}
+
+/** `1, 2, 3` -> typed values for a parameter of `type` (strings stay strings). */
+export function parseValues(text: string, type: string): unknown[] {
+  return text
+    .split(',')
+    .map(v => v.trim())
+    .filter(v => v !== '')
+    .map(v => parseValue(v, type));
+}
+
+function clock(seconds: number | null): string {
+  if (seconds === null) {
+    return '--:--';
+  }
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function cell(value: unknown): string {
+  if (typeof value === 'number') {
+    return String(Math.round(value * 10000) / 10000);
+  }
+  return value === null || value === undefined ? '' : String(value);
+}
+
+/**
+ * Launch a parameter sweep over the pipeline's typed parameters, watch it, see the results.
+ */
+export function SweepView(props: ISweepViewProps): JSX.Element {
+  const { api, pkg, trans } = props;
+  const [grid, setGrid] = React.useState<Record<string, string>>({});
+  const [status, setStatus] = React.useState<IBatchStatus | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const [metric, setMetric] = React.useState<string>('');
+  const timer = React.useRef(0);
+  React.useEffect(() => () => window.clearTimeout(timer.current), []);
+
+  const poll = (id: string) => {
+    timer.current = window.setTimeout(async () => {
+      try {
+        const next = await api.batchStatus(pkg, id);
+        setStatus(next);
+        if (next.status === 'running') {
+          poll(id);
+        }
+      } catch (e) {
+        setError((e as Error).message);
+      }
+    }, 700);
+  };
+  const start = async () => {
+    const request: Record<string, unknown[]> = {};
+    for (const p of props.parameters) {
+      const values = parseValues(grid[p.name] ?? '', p.type);
+      if (values.length) {
+        request[p.name] = values;
+      }
+    }
+    setError(null);
+    try {
+      const started = await api.startBatch({ package: pkg, grid: request });
+      const first = await api.batchStatus(pkg, started.id);
+      setStatus(first);
+      if (first.status === 'running') {
+        poll(started.id);
+      }
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const cancel = async () => {
+    if (status) {
+      window.clearTimeout(timer.current);
+      setStatus(await api.cancelBatch(pkg, status.id));
+    }
+  };
+
+  const running = status?.status === 'running';
+  const chosen = metric || status?.metrics[0] || '';
+  const xParam = status?.parameters[0] ?? '';
+  const pct =
+    status && status.total
+      ? (100 * (status.done + status.failed)) / status.total
+      : 0;
+  return (
+    <div className="jp-cellops-Sweep">
+      <div className="jp-cellops-Hint">
+        {trans.__('Values to sweep, separated by commas (empty: the default).')}
+      </div>
+      <div className="jp-cellops-Params">
+        {props.parameters.map(p => (
+          <label key={p.name} className="jp-cellops-Option">
+            <span title={p.type}>{p.name}</span>
+            <input
+              className="jp-mod-styled"
+              data-grid={p.name}
+              placeholder={String(p.default)}
+              value={grid[p.name] ?? ''}
+              onChange={e => setGrid({ ...grid, [p.name]: e.target.value })}
+            />
+          </label>
+        ))}
+      </div>
+      <div className="jp-cellops-Row">
+        <button
+          className="jp-mod-styled jp-mod-accept jp-cellops-SweepButton"
+          disabled={running}
+          onClick={() => void start()}
+        >
+          {trans.__('Start sweep')}
+        </button>
+        {running && (
+          <button
+            className="jp-mod-styled jp-mod-warn"
+            onClick={() => void cancel()}
+          >
+            {trans.__('Cancel')}
+          </button>
+        )}
+      </div>
+      {error && <div className="jp-cellops-Error">{error}</div>}
+      {status && (
+        <div
+          className="jp-cellops-Batch"
+          data-batch-id={status.id}
+          data-status={status.status}
+        >
+          <div className="jp-cellops-Progress" title={`${Math.round(pct)}%`}>
+            <div
+              className="jp-cellops-Progress-bar"
+              style={{ width: `${pct}%` }}
+            />
+          </div>
+          <div className="jp-cellops-Hint">
+            {trans.__(
+              '%1: %2 of %3 runs done, %4 failed · %5 elapsed · ETA %6',
+              status.status,
+              status.done,
+              status.total,
+              status.failed,
+              clock(status.elapsed),
+              running ? clock(status.eta) : '0:00'
+            )}
+          </div>
+          {status.message && (
+            <div className="jp-cellops-Error">{status.message}</div>
+          )}
+          {status.rows.length > 0 && (
+            <>
+              <table className="jp-cellops-Table jp-cellops-BatchTable">
+                <thead>
+                  <tr>
+                    {[
+                      'run',
+                      ...status.parameters,
+                      ...status.metrics,
+                      'status'
+                    ].map(c => (
+                      <th key={c}>{c}</th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {status.rows.map((r, i) => (
+                    <tr
+                      key={i}
+                      data-status={String(r.status)}
+                      title={String(r.error ?? '')}
+                    >
+                      {[
+                        'run',
+                        ...status.parameters,
+                        ...status.metrics,
+                        'status'
+                      ].map(c => (
+                        <td key={c}>{cell(r[c])}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {status.metrics.length > 0 && xParam && (
+                <div className="jp-cellops-PlotBox">
+                  <Choice
+                    value={chosen}
+                    options={status.metrics}
+                    onChange={setMetric}
+                  />
+                  <ScatterPlot
+                    xLabel={xParam}
+                    yLabel={chosen}
+                    connect
+                    points={status.rows.map(r => ({
+                      x: Number(r[xParam]),
+                      y: Number(r[chosen]),
+                      label: `run ${cell(r.run)}`
+                    }))}
+                  />
+                </div>
+              )}
+            </>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

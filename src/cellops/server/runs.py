@@ -1,0 +1,108 @@
+"""``runs``: start a run of a package (in the background), list runs, status, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tornado import web
+
+from cellops.run.params import resolve
+from cellops.run.record import run_dir
+from cellops.server import schema
+from cellops.server.base import CellopsHandler, Conflict, NotFound
+from cellops.server.jobs import Jobs, assignment
+from cellops.server.status import list_runs, run_status
+from cellops.spec import load
+
+if TYPE_CHECKING:
+    from cellops.server import CellopsApp
+
+
+class _RunsBase(CellopsHandler):
+    @property
+    def app(self) -> CellopsApp:
+        app: CellopsApp = self.settings["cellops"]
+        return app
+
+    @property
+    def jobs(self) -> Jobs:
+        return self.app.jobs
+
+    def status(self, package: Path, run_id: str) -> schema.RunStatus:
+        return run_status(package, run_id, self.jobs.get(package, run_id), self.api_path)
+
+
+class RunsHandler(_RunsBase):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.json_body()
+        package = self.package_dir(self.field(body, "package", str))
+        params: dict[str, Any] = self.optional(body, "params", dict) or {}
+        no_cache = bool(self.optional(body, "no_cache", bool))
+        spec = load(package)
+        assignments = [assignment(k, v) for k, v in params.items()]
+        # Checked here too, so a bad value is a 400 now rather than a failed run later.
+        values = resolve(spec, assignments)
+        for other in self.jobs.of(package):
+            # A child whose record is final may still be closing kernels: that run is over.
+            if (
+                other.returncode is None
+                and self.status(package, other.run_id)["status"] == "running"
+            ):
+                raise Conflict(
+                    f"run {other.run_id} of this package is still running; wait for it to "
+                    "finish or cancel it"
+                )
+        job = self.jobs.start(package, spec, values, assignments, no_cache=no_cache)
+        started: schema.RunStarted = {"id": job.run_id, "package": self.api_path(package)}
+        self.reply(started, 202)
+
+    @web.authenticated
+    async def get(self) -> None:
+        package = self.package_dir(self.query("package"))
+        runs = list_runs(package, self.jobs.of(package), self.api_path)
+        answer: schema.RunList = {"runs": runs}
+        self.reply(answer)
+
+
+class RunHandler(_RunsBase):
+    @web.authenticated
+    async def get(self, run_id: str) -> None:
+        package = self.package_dir(self.query("package"))
+        self.reply(self.status(package, run_id))
+
+    @web.authenticated
+    async def delete(self, run_id: str) -> None:
+        package = self.package_dir(self.query("package"))
+        current = self.status(package, run_id)
+        job = self.jobs.get(package, run_id)
+        if current["status"] != "running":
+            raise Conflict(f"run {run_id} has already finished ({current['status']})")
+        if job is None:
+            raise Conflict(
+                f"run {run_id} was not started by this server (from the command line?); stop "
+                "it where it runs, with Ctrl-C"
+            )
+        await self.in_thread(self.jobs.stop, job, self.app.cancel_timeout)
+        self.reply(self.status(package, run_id))
+
+
+class ExecutedNotebookHandler(_RunsBase):
+    """The executed notebook of a stage, as nbformat JSON.
+
+    Runs live under the package's hidden ``.cellops`` directory, which Jupyter's contents API
+    refuses to serve by default, so the sidebar reads executed notebooks here.
+    """
+
+    @web.authenticated
+    async def get(self, run_id: str) -> None:
+        package = self.package_dir(self.query("package"))
+        stage = self.query("stage")
+        stages = self.status(package, run_id)["stages"]
+        notebook = next((s["notebook"] for s in stages if s["name"] == stage), None)
+        path = self.confined(notebook) if notebook else None
+        if path is None or run_dir(package, run_id) not in path.parents:
+            raise NotFound(f"run {run_id} has no executed notebook for stage '{stage}'")
+        self.set_header("Content-Type", "application/json")
+        self.finish(await self.in_thread(path.read_bytes))

@@ -1,0 +1,130 @@
+"""Run status for the sidebar: the run record, completed by what the server knows of its child.
+
+The record (``PKG/.cellops/runs/ID/run.json``) is the truth for runs from the CLI and from the
+server alike. The child process fills the gaps: before its first record there is none (every
+stage is pending), and a child that dies without finishing its record leaves one that says
+'running' forever.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cellops.errors import PackageError
+from cellops.run import record as records
+from cellops.server import schema
+from cellops.server.base import NotFound
+from cellops.server.jobs import Job
+
+
+def _stage(
+    name: str, s: records.StageRecord, run: Path, now: float, api: Callable[[Path], str]
+) -> schema.StageStatus:
+    duration = s.duration
+    if s.status == "running" and s.started is not None:
+        duration = now - s.started  # the sidebar has no start time to count from
+    executed = run / s.notebook if s.notebook else None
+    error: schema.StageError | None = None
+    if s.error is not None:
+        e = s.error
+        error = {
+            "ename": e.ename,
+            "evalue": e.evalue,
+            "cell_index": e.cell_index,
+            "source_cell": e.source_cell,
+            "traceback": e.traceback,
+        }
+    return {
+        "name": name,
+        "state": s.status,
+        "duration": duration,
+        "cache_hit": s.cache_hit,
+        "notebook": api(executed) if executed is not None and executed.is_file() else None,
+        "error": error,
+    }
+
+
+def _from_record(
+    rec: records.RunRecord, package: Path, api: Callable[[Path], str]
+) -> schema.RunStatus:
+    run = records.run_dir(package, rec.run_id)
+    now = time.time()
+    return {
+        "id": rec.run_id,
+        "package": api(package),
+        "pipeline": rec.pipeline,
+        "status": rec.status,
+        "parameters": rec.parameters,
+        "started": rec.started,
+        "duration": rec.duration,
+        "stages": [_stage(n, s, run, now, api) for n, s in rec.stages.items()],
+        "message": None,
+    }
+
+
+def _from_job(job: Job, api: Callable[[Path], str]) -> schema.RunStatus:
+    ended = job.returncode is not None
+    state: schema.StageState = "not-run" if ended else "pending"
+    return {
+        "id": job.run_id,
+        "package": api(job.package),
+        "pipeline": job.pipeline,
+        "status": _ended(job) if ended else "running",
+        "parameters": job.parameters,
+        "started": job.started,
+        "duration": None,
+        "stages": [
+            {
+                "name": n,
+                "state": state,
+                "duration": None,
+                "cache_hit": False,
+                "notebook": None,
+                "error": None,
+            }
+            for n in job.stages
+        ],
+        "message": job.message,
+    }
+
+
+def _ended(job: Job) -> schema.RunState:
+    return "interrupted" if job.cancelled else "failed"
+
+
+def run_status(
+    package: Path, run_id: str, job: Job | None, api: Callable[[Path], str]
+) -> schema.RunStatus:
+    try:
+        records.run_dir(package, run_id)
+    except PackageError:
+        raise NotFound(f"'{run_id}' is not a run id of this package") from None
+    try:
+        rec = records.load(package, run_id)
+    except PackageError:
+        if job is None:
+            raise NotFound(f"the package has no run '{run_id}'") from None
+        return _from_job(job, api)
+    status = _from_record(rec, package, api)
+    if job is not None:
+        status["message"] = job.message
+        if job.returncode is not None and rec.status == "running":
+            status["status"] = _ended(job)  # killed before it could finish its record
+    return status
+
+
+def list_runs(package: Path, jobs: list[Job], api: Callable[[Path], str]) -> list[schema.RunStatus]:
+    by_id = {j.run_id: j for j in jobs}
+    ids = set(by_id)
+    base = records.runs_dir(package)
+    if base.is_dir():
+        ids |= {d.name for d in base.iterdir() if (d / "run.json").is_file()}
+    out = []
+    for run_id in ids:
+        try:
+            out.append(run_status(package, run_id, by_id.get(run_id), api))
+        except (NotFound, PackageError):
+            continue  # a damaged or foreign directory under runs/ is not a run to show
+    return sorted(out, key=lambda s: s["started"], reverse=True)

@@ -1,0 +1,111 @@
+"""Runner side of tracking: stage cells reach the kernel with their source notebook's cell ids.
+
+JupyterLab sends each cell's id in the execute request's metadata (``cellId``), which IPython
+hands to ``post_run_cell``; nbclient (under papermill) sends none. Stage notebooks keep the
+source cells' ids, so ``tag_cells`` makes the stage's kernel client put them in the metadata,
+marking the cells cellops or papermill generated (parameters, loading and saving artifacts)
+so that the kernel records only the notebook's own cells.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cellops.tracking import config
+
+_PARAMETER_TAGS = ("parameters", "injected-parameters")
+
+
+def _package_context(package: Path) -> tuple[str, str]:
+    """(source notebook, database) of a package's executions.
+
+    The package records only the notebook's file name; ``cellops promote`` writes packages
+    next to their notebook, so that is where the notebook is looked for.
+    """
+    from cellops.spec import load
+
+    notebook = package.parent / load(package).source_notebook
+    return str(notebook), str(config.resolve_db(package.parent))
+
+
+def run_context(notebook: Path, run_id: str | None) -> dict[str, Any]:
+    """Where the executions of stage notebook ``PACKAGE/stages/NAME.ipynb`` are filed."""
+    package = notebook.resolve().parent.parent
+    source, db = _package_context(package)
+    return {"db": db, "notebook": source, "run_id": run_id, "stage": notebook.stem}
+
+
+def cell_metadata(cell: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """What the execute request of a stage notebook cell carries besides its code."""
+    meta = cell.get("metadata") or {}
+    info = meta.get("cellops") or {}
+    tracking: dict[str, Any] = dict(context)
+    if "source_index" in info:
+        tracking["source_index"] = info["source_index"]
+    else:
+        tracking["generated"] = True
+        tracking["parameters"] = any(t in _PARAMETER_TAGS for t in meta.get("tags", []))
+    out: dict[str, Any] = {"cellops": tracking}
+    if cell.get("id"):
+        out["cellId"] = cell["id"]
+    return out
+
+
+def _client_class(marker: dict[str, Any]) -> type:
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+
+    class CellTaggingClient(AsyncKernelClient):
+        """An ``execute`` that also sends the metadata the hook left for the next cell."""
+
+        def execute(
+            self,
+            code: str,
+            silent: bool = False,
+            store_history: bool = True,
+            user_expressions: dict[str, Any] | None = None,
+            allow_stdin: bool | None = None,
+            stop_on_error: bool = True,
+        ) -> str:
+            metadata = marker.pop("next", None)
+            if metadata is None or silent:
+                return str(
+                    super().execute(
+                        code, silent, store_history, user_expressions, allow_stdin, stop_on_error
+                    )
+                )
+            # The same request jupyter_client builds, with metadata added (message spec 5.x).
+            content = {
+                "code": code,
+                "silent": silent,
+                "store_history": store_history,
+                "user_expressions": user_expressions or {},
+                "allow_stdin": self.allow_stdin if allow_stdin is None else allow_stdin,
+                "stop_on_error": stop_on_error,
+            }
+            msg = self.session.msg("execute_request", content, metadata=metadata)
+            self.shell_channel.send(msg)
+            return str(msg["header"]["msg_id"])
+
+    return CellTaggingClient
+
+
+def tag_cells(km: Any, notebook: Path, run_id: str | None) -> dict[str, Any]:
+    """Make papermill's client for ``km`` send cell ids; returns papermill engine arguments.
+
+    nbclient calls ``on_cell_execute`` right before it sends each cell, on the same task, so
+    the metadata left for the next request is always that cell's.
+    """
+    if not config.enabled():
+        return {}
+    try:
+        context = run_context(notebook, run_id)
+    except Exception:  # a package whose spec cannot be read: run it untracked
+        return {}
+    marker: dict[str, Any] = {}
+
+    def on_cell_execute(cell: Any, cell_index: int) -> None:
+        marker["next"] = cell_metadata(cell, context)
+
+    km.client_factory = _client_class(marker)
+    return {"on_cell_execute": on_cell_execute}

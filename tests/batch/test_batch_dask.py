@@ -1,0 +1,56 @@
+"""The same sweep on a dask.distributed LocalCluster gives the same table as the local executor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import cellops
+from tests.batch.conftest import latest_batch, write_notebook
+
+CELLS = [
+    ("a = 1\nb = 'x'", ["parameters"]),
+    ("z = a * 2", ["stage:prep"]),
+    ("import cellops\ny = z * len(b)\ncellops.log_metric('y', y)", ["stage:score"]),
+]
+SAME = ["run", "a", "b", "z", "y", "status", "error"]
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.mark.kernel
+def test_dask_gives_the_same_table_as_local(tmp_path: Path, scheduler: str) -> None:
+    grid = {"a": [1, 2], "b": ["x", "yy"]}
+    tables = {}
+    for executor in ("local", "dask"):
+        folder = tmp_path / executor
+        folder.mkdir()
+        nb = write_notebook(folder / "nb.ipynb", CELLS)
+        options = {"scheduler": scheduler, "artifacts": str(tmp_path / "shared")}
+        df = cellops.batch(
+            nb, grid, jobs=2, executor=executor, **(options if executor == "dask" else {})
+        )
+        tables[executor] = df
+        package = folder / ".cellops" / "batch" / "nb-pipeline"
+        # prep reads only `a`: two executions serve the four runs.
+        assert latest_batch(package)["executed"] == {"prep": 2, "score": 4}
+        for notebooks in df["notebooks"]:
+            assert (Path(notebooks) / "score.ipynb").is_file()
+    # The workers exchanged the stages' values through the shared folder.
+    assert len(list((tmp_path / "shared" / "artifacts").rglob("*.json"))) == 2
+    assert tables["dask"][SAME].to_dict("records") == tables["local"][SAME].to_dict("records")
+    assert list(tables["dask"]["y"]) == [2.0, 4.0, 4.0, 8.0]
+    assert list(tables["dask"]["z"]) == [2, 2, 4, 4]  # scalar outputs are columns too
