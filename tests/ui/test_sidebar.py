@@ -147,8 +147,13 @@ def test_ui_promote_then_run_to_the_end(page: Any, lab: Lab) -> None:
     executed.locator(".jp-OutputArea-output").first.wait_for()  # it was run: outputs are there
     page.screenshot(path="/tmp/uidbg/executed.png")
     if os.environ.get("UPDATE_SCREENSHOT"):
+        page.set_viewport_size({"width": 1400, "height": 1500})
         open_notebook(page, lab, "wine_fanout.ipynb")
+        sidebar(page).locator(".jp-cellops-Graph-node").first.wait_for()
+        sidebar(page).locator('[data-section="history"] summary').click()
+        sidebar(page).locator(".jp-cellops-Run").wait_for()
         sidebar(page).screenshot(path=str(REPO / "docs" / "sidebar.png"))
+        page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def test_ui_failing_stage_shows_its_error(page: Any, lab: Lab) -> None:
