@@ -37,9 +37,22 @@ REPEAT = 5
 TIME_CLICK = """
 async ([click, selector]) => {
   const t0 = performance.now();
-  document.querySelector(click).click();
-  await new Promise(resolve => {
-    const check = () => document.querySelector(selector) ? resolve() : requestAnimationFrame(check);
+  // JupyterLab selects cells on mousedown, React buttons act on click: send both.
+  const target = document.querySelector(click);
+  for (const type of ['mousedown', 'mouseup']) {
+    target.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, button: 0 }));
+  }
+  target.click();
+  await new Promise((resolve, reject) => {
+    const check = () => {
+      if (document.querySelector(selector)) {
+        resolve();
+      } else if (performance.now() - t0 > 30000) {
+        reject(new Error(`not shown in 30 s: ${selector}`));
+      } else {
+        requestAnimationFrame(check);
+      }
+    };
     check();
   });
   return performance.now() - t0;
@@ -136,23 +149,20 @@ def history_render(page: Any, lab: Lab) -> list[float]:
     (lab.root / "hist.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     db = lab.root / ".cellops" / "tracking.db"
     db.parent.mkdir(exist_ok=True)
-    fill_history(db, "hist.ipynb", "hist-a", 10_000)
-    fill_history(db, "hist.ipynb", "hist-b", 10_000)
+    # The store keys notebooks by their absolute path, as the server's kernels record them.
+    notebook = str((lab.root / "hist.ipynb").resolve())
+    fill_history(db, notebook, "hist-a", 10_000)
+    fill_history(db, notebook, "hist-b", 10_000)
     open_notebook(page, lab, "hist.ipynb")
     samples = []
-    for i in range(REPEAT * 2):
-        index = i % 2
-        target = (
-            ".jp-NotebookPanel:not(.lm-mod-hidden) "
-            f".jp-Cell[data-windowed-list-index='{index}'] .jp-InputPrompt"
-        )
-        # The history list of the newly selected cell, keyed by its first (newest) execution.
-        selector = (
-            "#cellops-sidebar .jp-cellops-History .jp-cellops-Execution"
-            f"[data-execution='{20_000 if index else 10_000}']"
-        )
-        ms = page.evaluate(TIME_CLICK, [target, selector])
-        if i >= 2:  # the first round warms the server's connection
+    first = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell[data-windowed-list-index='0']"
+    history = "#cellops-sidebar .jp-cellops-History .jp-cellops-Execution[data-execution='10000']"
+    for i in range(REPEAT + 1):
+        # Select the other cell first (untimed), then time selecting the 10,000-execution one.
+        page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(1).locator(".jp-InputPrompt").click()
+        page.locator(history).wait_for(state="detached")
+        ms = page.evaluate(TIME_CLICK, [f"{first} .jp-InputPrompt", history])
+        if i:  # the first round warms the server's connection
             samples.append(ms)
     return samples
 
@@ -166,9 +176,9 @@ def measure() -> list[Row]:
         state.mkdir()
         shutil.copy(REPO / "examples" / "wine_fanout.ipynb", root / "wine_fanout.ipynb")
         with running_lab(root, state) as lab, browser_page(lab) as page:
+            history = history_render(page, lab)
             tag = tag_change(page, lab)
             promote = promote_round_trip(page, lab)
-            history = history_render(page, lab)
     rows.append(
         Row(
             "(a) tag change -> graph redrawn, 500-cell notebook",

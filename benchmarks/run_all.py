@@ -20,6 +20,9 @@ import bench_incremental
 import bench_large
 import bench_promote
 import bench_run
+import bench_server
+import bench_tracking
+import bench_ui
 import gen
 from _common import (
     EXAMPLES,
@@ -39,7 +42,12 @@ BENCHMARKS = [
     ("large", bench_large),
     ("run", bench_run),
     ("incremental", bench_incremental),
+    ("server", bench_server),
+    ("tracking", bench_tracking),
+    ("ui", bench_ui),
 ]
+# bench_batch.py (a 32-run sweep against 32 papermill calls, minutes) and bench_build.py (real
+# image builds) run on their own: `.venv/bin/python benchmarks/bench_batch.py`.
 IMPORT_PAPERMILL = [PY, "-c", "import papermill"]
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 import tokenize
 from collections.abc import Iterable, Mapping, Sequence
@@ -73,6 +74,9 @@ class LiteralParameter:
     line: int
 
 
+# The sidebar re-analyses the whole notebook after each edit, and most cells have not changed:
+# the result depends on the source alone, so it is cached by source (frozen, safe to share).
+@functools.lru_cache(maxsize=8192)
 def analyze_cell(source: str) -> CellAnalysis:
     """Names the cell binds (``defines``) and needs from earlier cells (``uses``), and more.
 
