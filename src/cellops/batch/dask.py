@@ -53,7 +53,12 @@ def close_worker_pools(kill: bool = False) -> None:
 
 
 def run_on_worker(
-    notebook: dict[str, Any], parameters: dict[str, Any], kernel: str, timeout: int | None, cwd: str
+    notebook: dict[str, Any],
+    parameters: dict[str, Any],
+    kernel: str,
+    timeout: int | None,
+    cwd: str,
+    run_id: str | None = None,
 ) -> tuple[bytes, StageError | None]:
     """Execute one stage notebook on this worker: (executed notebook, error or None)."""
     from cellops.run.execute import StageExecutionError, execute_stage
@@ -65,7 +70,15 @@ def run_on_worker(
         source.write_text(json.dumps(notebook), encoding="utf-8")
         error = None
         try:
-            execute_stage(pool, source, executed, parameters, kernel_name=kernel, timeout=timeout)
+            execute_stage(
+                pool,
+                source,
+                executed,
+                parameters,
+                kernel_name=kernel,
+                timeout=timeout,
+                run_id=run_id,
+            )
         except StageExecutionError as exc:
             error = exc.error
         return (executed.read_bytes() if executed.exists() else b""), error
@@ -139,6 +152,7 @@ class DaskStages:
             run.spec.kernel,
             stage.options.timeout,
             str(self.target.workdir),
+            run.rec.run_id,  # the tracking store records the stage's cells under this run
             pure=False,
             key=f"cellops-{run.rec.run_id}-{stage.name}-{os.urandom(3).hex()}",
         )
