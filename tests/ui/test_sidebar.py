@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.nbfactory import notebook_dict
 from tests.ui.lab import Lab, open_notebook
@@ -34,16 +35,23 @@ def graph_nodes(page: Any) -> list[str]:
 
 
 def click_cell(page: Any, index: int) -> None:
-    cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index)
-    cell.scroll_into_view_if_needed()
-    cell.locator(".jp-InputPrompt").click()
+    # JupyterLab may rebuild a cell's DOM as it scrolls into view: retry on a detached node.
+    for attempt in range(3):
+        cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index)
+        try:
+            cell.scroll_into_view_if_needed()
+            cell.locator(".jp-InputPrompt").click()
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
 
 
 def badge_texts(page: Any) -> list[str]:
     cells = page.locator(".jp-NotebookPanel:visible .jp-Cell")
     texts = []
     for i in range(cells.count()):
-        cells.nth(i).scroll_into_view_if_needed()
+        cells.nth(i).scroll_into_view_if_needed(timeout=10_000)
         badge = cells.nth(i).locator(".jp-cellops-Badge")
         texts.append(badge.inner_text() if badge.count() else "")
     return texts

@@ -17,8 +17,9 @@ from cellops.spec import load
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"
 SNAPSHOT = Path(__file__).parent / "snapshots" / "wine_fanout"
-# requirements.lock depends on the machine's installed versions; it is checked separately.
-SNAPSHOT_FILES = ["pipeline.yaml", "README.md", ".gitignore"] + [
+# requirements.lock depends on the machine's installed versions and the Dockerfile on its Python
+# (the base image); they are checked separately.
+SNAPSHOT_FILES = ["pipeline.yaml", "README.md", ".gitignore", ".dockerignore"] + [
     f"stages/{n}.ipynb" for n in ("load", "features", "train_forest", "train_logreg", "compare")
 ]
 
@@ -41,7 +42,7 @@ def test_package_matches_snapshot(tmp_path: Path) -> None:
     for rel in SNAPSHOT_FILES:
         got = _normalise((result.package / rel).read_text())
         assert got + "\n" == (SNAPSHOT / rel).read_text(), f"{rel} differs from the snapshot"
-    assert sorted(result.files) == sorted([*SNAPSHOT_FILES, "requirements.lock"])
+    assert sorted(result.files) == sorted([*SNAPSHOT_FILES, "requirements.lock", "Dockerfile"])
 
 
 def test_stage_notebook_has_parameters_setup_load_and_save_cells(tmp_path: Path) -> None:
