@@ -11,6 +11,7 @@ from cellops import __version__
 from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
 from cellops.graph import PipelineGraph, StageFlow, build_graph
+from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
 from cellops.lock import lock_text
 from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
 from cellops.spec import SPEC_FILE, EdgeSpec, Parameter, PipelineSpec, StageSpec, dumps
@@ -184,7 +185,10 @@ def package_files(a: Analysis, name: str) -> tuple[PipelineSpec, dict[str, bytes
     for flow, stage in zip(a.graph.stages, spec.stages, strict=True):
         files[stage.notebook] = dumps_notebook(_stage_notebook(a, flow, spec, stage)).encode()
         modules.update(flow.imports)
-    files["requirements.lock"] = lock_text(sorted(modules)).encode()
+    lock = lock_text(sorted(modules))
+    files["requirements.lock"] = lock.encode()
+    files[DOCKERFILE] = dockerfile(spec, base_for_lock(lock)).encode()
+    files[DOCKERIGNORE] = dockerignore().encode()
     files["README.md"] = render("README.md.j2", spec=spec).encode()
     files[".gitignore"] = render("gitignore.j2").encode()
     return spec, files

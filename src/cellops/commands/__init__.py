@@ -13,4 +13,7 @@ COMMANDS: tuple[str, ...] = (
     "run",
     "batch",
     "export_mlflow",
+    "build",
+    "run_stage",
+    "ci",
 )

@@ -1,0 +1,204 @@
+"""``cellops run-stage``: one stage alone, reading and writing artifacts at given locations.
+
+This is how engines that run each stage as its own container step (Argo, Kubeflow, Airflow)
+use a package: the upstream stages' outputs are read from ``--inputs`` and this stage's
+outputs written to ``--outputs``, local directories or fsspec URLs (``s3://...`` when s3fs
+is installed). No cache and no run record: the engine keeps those.
+
+Locations: ``--outputs LOC`` receives this stage's artifact files and ``manifest.json``.
+``--inputs ROOT`` means each upstream stage wrote to ``ROOT/<stage>``; ``--inputs
+STAGE=LOC`` names one upstream stage's location (repeatable, wins over a root).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from cellops.artifacts import MANIFEST
+from cellops.errors import ArtifactError, CellopsError, StageFailed
+from cellops.fsutil import STATE_DIR
+from cellops.run.params import resolve
+from cellops.spec import PipelineSpec, StageSpec, load
+
+
+@dataclass(frozen=True)
+class StageRunOptions:
+    stage: str
+    inputs: tuple[str, ...] = ()
+    outputs: str | None = None
+    params: tuple[str, ...] = ()
+    notebook: str | None = None  # where the executed notebook goes
+
+
+@dataclass(frozen=True)
+class StageRunResult:
+    stage: str
+    outputs: str | None
+    notebook: Path
+    seconds: float
+
+
+def _absolute(location: str) -> str:
+    # The kernel runs in the package directory; a relative path means the caller's directory.
+    return location if "://" in location else os.path.abspath(location)
+
+
+def _join(root: str, name: str) -> str:
+    return f"{root.rstrip('/')}/{name}" if "://" in root else os.path.join(root, name)
+
+
+def upstream_locations(
+    spec: PipelineSpec, stage: StageSpec, given: tuple[str, ...]
+) -> dict[str, str]:
+    """upstream stage -> the location holding its outputs."""
+    roots: list[str] = []
+    named: dict[str, str] = {}
+    known = {s.name for s in spec.stages}
+    for item in given:
+        name, sep, loc = item.partition("=")
+        if sep and name in known:
+            named[name] = _absolute(loc)
+        else:
+            roots.append(_absolute(item))
+    found = {}
+    for upstream in sorted(set(stage.inputs.values())):
+        if upstream in named:
+            found[upstream] = named[upstream]
+        elif roots:
+            found[upstream] = _join(roots[-1], upstream)
+        else:
+            names = ", ".join(n for n, s in sorted(stage.inputs.items()) if s == upstream)
+            raise CellopsError(
+                f"stage '{stage.name}' reads {names} from stage '{upstream}': pass --inputs ROOT "
+                f"(with that stage's outputs in ROOT/{upstream}) or --inputs {upstream}=LOCATION"
+            )
+    return found
+
+
+def _read_manifest(location: str) -> dict[str, Any]:
+    path = _join(location, MANIFEST)
+    try:
+        if "://" in location:
+            from cellops.artifacts import _fsspec
+
+            fs, remote = _fsspec(path, "read the manifest")
+            with fs.open(remote, "rb") as fh:
+                data = json.loads(fh.read())
+        else:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        data = None
+    except ValueError as exc:
+        raise ArtifactError(f"{path} is not a readable manifest ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("outputs"), dict):
+        raise ArtifactError(f"no stage outputs at {location} ({MANIFEST} is missing)")
+    return data
+
+
+def input_paths(stage: StageSpec, locations: dict[str, str]) -> dict[str, str]:
+    """input name -> artifact file, checked against the upstream manifests before any kernel."""
+    manifests = {}
+    for upstream, loc in locations.items():
+        try:
+            manifests[upstream] = _read_manifest(loc)["outputs"]
+        except ArtifactError as exc:
+            raise ArtifactError(
+                f"stage '{stage.name}' needs the outputs of stage '{upstream}': {exc}; run "
+                f"`cellops run-stage {upstream} --outputs {loc}` first"
+            ) from None
+    paths = {}
+    for name, upstream in sorted(stage.inputs.items()):
+        entry = manifests[upstream].get(name)
+        if not isinstance(entry, dict) or "file" not in entry:
+            raise ArtifactError(
+                f"stage '{stage.name}' needs {name!r} from stage '{upstream}', but the outputs at "
+                f"{locations[upstream]} do not include it; run stage '{upstream}' of this "
+                "pipeline version again"
+            )
+        paths[name] = _join(locations[upstream], str(entry["file"]))
+    return paths
+
+
+def _failure(stage: StageSpec, spec: PipelineSpec, error: Any, executed: Path) -> Exception:
+    where = f" in {error.source_cell} of {spec.source_notebook}" if error.source_cell else ""
+    message = (
+        f"stage '{stage.name}' failed{where}: {error.ename}: {error.evalue}\n"
+        f"  executed notebook: {executed}"
+    )
+    return ArtifactError(message) if error.ename == "ArtifactError" else StageFailed(message)
+
+
+def run_stage(
+    package: str | Path, options: StageRunOptions, out: TextIO | None = None
+) -> StageRunResult:
+    stream = out or sys.stdout
+    pkg = Path(package).resolve()
+    spec = load(pkg)
+    stage = spec.stage(options.stage)
+    values = resolve(spec, options.params)
+    params: dict[str, Any] = {n: values[n] for n in stage.parameters}
+    if stage.inputs:
+        params["cellops_inputs"] = input_paths(
+            stage, upstream_locations(spec, stage, options.inputs)
+        )
+    outputs = _absolute(options.outputs) if options.outputs else None
+    if stage.outputs:
+        if outputs is None:
+            raise CellopsError(
+                f"stage '{stage.name}' writes {', '.join(stage.outputs)} for later stages: pass "
+                "--outputs LOCATION (a directory or an fsspec URL)"
+            )
+        params["cellops_outputs"] = outputs
+    default_nb = pkg / STATE_DIR / "run-stage" / f"{stage.name}.ipynb"
+    executed = Path(options.notebook).resolve() if options.notebook else default_nb
+    print(f"running stage {stage.name} of {spec.name}", file=stream, flush=True)
+    start = time.monotonic()
+    _execute(pkg, spec, stage, params, executed)
+    seconds = time.monotonic() - start
+    where = f"; outputs: {outputs}" if stage.outputs else ""
+    print(
+        f"stage {stage.name} done in {seconds:.2f}s{where}; executed notebook: {executed}",
+        file=stream,
+        flush=True,
+    )
+    return StageRunResult(stage.name, outputs if stage.outputs else None, executed, seconds)
+
+
+def _execute(
+    pkg: Path, spec: PipelineSpec, stage: StageSpec, params: dict[str, Any], executed: Path
+) -> None:
+    from cellops.run.execute import StageExecutionError, execute_stage
+    from cellops.run.kernels import KernelPool
+    from cellops.run.prelude import prelude_code
+
+    attempts = 1 + (stage.options.retries or 0)
+    pool = KernelPool(
+        spec.kernel,
+        str(pkg),
+        total=attempts,
+        warm=1,
+        prelude=prelude_code([pkg / stage.notebook]),
+    )
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                execute_stage(
+                    pool,
+                    pkg / stage.notebook,
+                    executed,
+                    params,
+                    kernel_name=spec.kernel,
+                    timeout=stage.options.timeout,
+                )
+                return
+            except StageExecutionError as exc:
+                if attempt == attempts or exc.error.ename == "ArtifactError":
+                    raise _failure(stage, spec, exc.error, executed) from None
+    finally:
+        pool.close()
