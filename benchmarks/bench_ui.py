@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from _common import Row, report  # noqa: E402
 from gen import large  # noqa: E402
 
-from tests.ui.lab import Lab, browser_page, open_notebook, running_lab  # noqa: E402
+from tests.ui.lab import Lab, browser_page, open_notebook, running_lab, sidebar  # noqa: E402
 
 REPEAT = 5
 # Resolves with the milliseconds from the click to the first frame where `selector` matches.
@@ -58,10 +58,6 @@ async ([click, selector]) => {
   return performance.now() - t0;
 }
 """
-
-
-def sidebar(page: Any) -> Any:
-    return page.locator("#cellops-sidebar")
 
 
 def tag_change(page: Any, lab: Lab) -> list[float]:
@@ -167,8 +163,16 @@ def history_render(page: Any, lab: Lab) -> list[float]:
     return samples
 
 
+def _row(name: str, samples_ms: list[float], target: float, note: str = "") -> Row:
+    return Row(
+        name,
+        statistics.median(samples_ms) / 1000,
+        target=target,
+        note=f"median of {len(samples_ms)}; max {max(samples_ms):.0f} ms{note}",
+    )
+
+
 def measure() -> list[Row]:
-    rows = []
     with tempfile.TemporaryDirectory(prefix="cellops-bench-ui-") as tmp:
         root = Path(tmp) / "root"
         state = Path(tmp) / "state"
@@ -179,31 +183,16 @@ def measure() -> list[Row]:
             history = history_render(page, lab)
             tag = tag_change(page, lab)
             promote = promote_round_trip(page, lab)
-    rows.append(
-        Row(
-            "(a) tag change -> graph redrawn, 500-cell notebook",
-            statistics.median(tag) / 1000,
-            target=0.3,
-            note=f"median of {len(tag)}; max {max(tag):.0f} ms",
-        )
-    )
-    rows.append(
-        Row(
-            "(b) Promote button -> files shown, wine example",
-            statistics.median(promote) / 1000,
-            target=1.0,
-            note=f"median of {len(promote)}; max {max(promote):.0f} ms",
-        )
-    )
-    rows.append(
-        Row(
+    return [
+        _row("(a) tag change -> graph redrawn, 500-cell notebook", tag, 0.3),
+        _row("(b) Promote button -> files shown, wine example", promote, 1.0),
+        _row(
             "(c) select a cell -> its history of 10,000 executions drawn",
-            statistics.median(history) / 1000,
-            target=0.3,
-            note=f"median of {len(history)}; the newest 200 are drawn",
-        )
-    )
-    return rows
+            history,
+            0.3,
+            "; the newest 200 are drawn",
+        ),
+    ]
 
 
 if __name__ == "__main__":

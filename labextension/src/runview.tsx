@@ -1,6 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { ParamFields, parseValue } from './paramform';
 import { IParameterInfo, IRunStatus, IStageStatus } from './tokens';
 
 export interface IRunViewProps {
@@ -22,18 +23,6 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 function seconds(value: number | null): string {
   return value === null ? '' : `${value.toFixed(value < 10 ? 2 : 1)}s`;
-}
-
-/** A parameter value typed in a form -> the JSON value for a parameter of `type`. */
-export function parseValue(text: string, type: string): unknown {
-  if (type === 'int' || type === 'float') {
-    const n = Number(text);
-    return Number.isNaN(n) ? text : n;
-  }
-  if (type === 'bool') {
-    return text === 'true' || text === 'True';
-  }
-  return text;
 }
 
 function StageRow(props: {
@@ -114,23 +103,13 @@ export function RunView(props: IRunViewProps): JSX.Element {
       <div className="jp-cellops-Package" title={props.pkg}>
         {props.pkg}
       </div>
-      {props.parameters.length > 0 && (
-        <div className="jp-cellops-Params">
-          {props.parameters.map(p => (
-            <label key={p.name} className="jp-cellops-Option">
-              <span title={p.type}>{p.name}</span>
-              <input
-                className="jp-mod-styled"
-                data-param={p.name}
-                value={values[p.name] ?? String(p.default)}
-                onChange={e =>
-                  setValues({ ...values, [p.name]: e.target.value })
-                }
-              />
-            </label>
-          ))}
-        </div>
-      )}
+      <ParamFields
+        parameters={props.parameters}
+        values={values}
+        onChange={setValues}
+        kind="param"
+        prefill
+      />
       <div className="jp-cellops-Row">
         <button
           className="jp-mod-styled jp-mod-accept jp-cellops-RunButton"

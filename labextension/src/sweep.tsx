@@ -3,7 +3,7 @@ import * as React from 'react';
 
 import { CellopsApi } from './api';
 import { Choice, ScatterPlot } from './plot';
-import { parseValue } from './runview';
+import { ParamFields, parseValue } from './paramform';
 import { IBatchStatus, IParameterInfo } from './tokens';
 
 export interface ISweepViewProps {
@@ -101,20 +101,13 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
       <div className="jp-cellops-Hint">
         {trans.__('Values to sweep, separated by commas (empty: the default).')}
       </div>
-      <div className="jp-cellops-Params">
-        {props.parameters.map(p => (
-          <label key={p.name} className="jp-cellops-Option">
-            <span title={p.type}>{p.name}</span>
-            <input
-              className="jp-mod-styled"
-              data-grid={p.name}
-              placeholder={String(p.default)}
-              value={grid[p.name] ?? ''}
-              onChange={e => setGrid({ ...grid, [p.name]: e.target.value })}
-            />
-          </label>
-        ))}
-      </div>
+      <ParamFields
+        parameters={props.parameters}
+        values={grid}
+        onChange={setGrid}
+        kind="grid"
+        prefill={false}
+      />
       <div className="jp-cellops-Row">
         <button
           className="jp-mod-styled jp-mod-accept jp-cellops-SweepButton"

@@ -188,18 +188,7 @@ export interface IHistory {
   executions: IExecutionSummary[];
 }
 
-export interface IExperimentRow {
-  id: number;
-  execution_count: number | null;
-  started: number;
-  duration: number | null;
-  status: string;
-  error_type: string | null;
-  error_message: string | null;
-  run_id: string | null;
-  stage: string | null;
-  code_sha: string;
-  metrics: Record<string, number | null>;
+export interface IExperimentRow extends IExecutionSummary {
   cell_id: string;
   notebook: string;
   ended: number | null;

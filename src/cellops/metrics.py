@@ -64,24 +64,20 @@ def since(start: tuple[int, int]) -> tuple[list[Metric], list[Param]]:
 def summary(metrics: list[Metric], params: list[Param]) -> dict[str, Any]:
     """Last value of each metric and param, JSON-safe (a non-finite metric becomes None)."""
     last_metric = {m.name: (m.value if math.isfinite(m.value) else None) for m in metrics}
-    last_param = {p.name: _json_safe(p.value) for p in params}
+    last_param = {p.name: json_safe(p.value) for p in params}
     return {"metrics": last_metric, "params": last_param}
 
 
 def json_safe(value: Any) -> Any:
     """``value`` as JSON data: non-finite floats become None, unknown objects their repr."""
-    return _json_safe(value)
-
-
-def _json_safe(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     return repr(value)
 
 

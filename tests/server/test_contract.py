@@ -50,9 +50,11 @@ class TypeScript:
             m[1]: m[2].strip() for m in re.finditer(r"export type (\w+)\s*=\s*([^;]+);", text)
         }
         self.interfaces: dict[str, dict[str, tuple[bool, str]]] = {}
-        for m in re.finditer(r"export interface (\w+)\s*\{(.*?)\n\}", text, flags=re.S):
-            fields = {}
-            for f in re.finditer(r"^\s*(\w+)(\??):\s*([^;]+);", m[2], flags=re.M):
+        pattern = r"export interface (\w+)(?:\s+extends\s+(\w+))?\s*\{(.*?)\n\}"
+        for m in re.finditer(pattern, text, flags=re.S):
+            # An interface extending an earlier one starts with that one's fields.
+            fields = dict(self.interfaces[m[2]]) if m[2] else {}
+            for f in re.finditer(r"^\s*(\w+)(\??):\s*([^;]+);", m[3], flags=re.M):
                 fields[f[1]] = (f[2] == "?", self.norm(f[3]))
             self.interfaces[m[1]] = fields
 

@@ -117,6 +117,8 @@ async def test_cancel_interrupts_a_long_run(api: Fetch, jp_root_dir: Path) -> No
     status = await wait_for_run(api, package, run_id, until=running("slow"))
     assert status["status"] == "running", status
     assert states(status)["quick"] == "done"
+    # Listed in the pipeline's order, not by name ("last" sorts before "quick" and "slow").
+    assert [s["name"] for s in status["stages"]] == ["quick", "slow", "last"]
     slow = next(s for s in status["stages"] if s["name"] == "slow")
     assert slow["duration"] is not None  # counting while it runs
 

@@ -22,7 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
+
 CHROMIUM = os.environ.get("CELLOPS_CHROMIUM", "/usr/bin/chromium")
+# A real pipeline run or sweep in the browser tests; bounded so a hang fails the test.
+RUN_TIMEOUT_MS = 240_000
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -150,3 +154,40 @@ def open_notebook(page: Any, lab: Lab, path: str) -> None:
     if tab.get_attribute("aria-selected") != "true":
         tab.click()
     page.locator("#cellops-sidebar .jp-cellops-Notebook", has_text=path).wait_for()
+
+
+def sidebar(page: Any) -> Any:
+    return page.locator("#cellops-sidebar")
+
+
+def click_cell(page: Any, index: int) -> None:
+    # JupyterLab may rebuild a cell's DOM as it scrolls into view: retry on a detached node.
+    for attempt in range(3):
+        cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index)
+        try:
+            cell.scroll_into_view_if_needed()
+            cell.locator(".jp-InputPrompt").click()
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+
+
+def wait_finished(page: Any, selector: str) -> str:
+    """Wait (bounded) until the sidebar element ``selector`` no longer says running."""
+    page.wait_for_function(
+        "(sel) => { const e = document.querySelector('#cellops-sidebar ' + sel);"
+        " return e && e.dataset.status !== 'running'; }",
+        arg=selector,
+        timeout=RUN_TIMEOUT_MS,
+    )
+    return str(sidebar(page).locator(selector).get_attribute("data-status"))
+
+
+def promote_through_dialog(page: Any) -> None:
+    page.locator(".jp-NotebookPanel:visible .jp-cellops-ToolbarPromote").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    assert dialog.locator('input[data-field="target"]').input_value().endswith("-pipeline")
+    dialog.locator(".jp-mod-accept").click()
+    sidebar(page).locator(".jp-cellops-Promoted").wait_for()

@@ -13,38 +13,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.nbfactory import notebook_dict
-from tests.ui.lab import Lab, open_notebook
+from tests.ui.lab import (
+    Lab,
+    click_cell,
+    open_notebook,
+    promote_through_dialog,
+    sidebar,
+    wait_finished,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 WINE_STAGES = ["load", "features", "train_forest", "train_logreg", "compare"]
-RUN_TIMEOUT_MS = 240_000
 
 pytestmark = pytest.mark.kernel
-
-
-def sidebar(page: Any) -> Any:
-    return page.locator("#cellops-sidebar")
 
 
 def graph_nodes(page: Any) -> list[str]:
     nodes = sidebar(page).locator(".jp-cellops-Graph-node")
     return [nodes.nth(i).get_attribute("data-stage") for i in range(nodes.count())]
-
-
-def click_cell(page: Any, index: int) -> None:
-    # JupyterLab may rebuild a cell's DOM as it scrolls into view: retry on a detached node.
-    for attempt in range(3):
-        cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index)
-        try:
-            cell.scroll_into_view_if_needed()
-            cell.locator(".jp-InputPrompt").click()
-            return
-        except PlaywrightError:
-            if attempt == 2:
-                raise
 
 
 def badge_texts(page: Any) -> list[str]:
@@ -55,16 +43,6 @@ def badge_texts(page: Any) -> list[str]:
         badge = cells.nth(i).locator(".jp-cellops-Badge")
         texts.append(badge.inner_text() if badge.count() else "")
     return texts
-
-
-def wait_run_finished(page: Any) -> str:
-    run = sidebar(page).locator(".jp-cellops-Run")
-    page.wait_for_function(
-        "() => { const r = document.querySelector('#cellops-sidebar .jp-cellops-Run');"
-        " return r && r.dataset.status !== 'running'; }",
-        timeout=RUN_TIMEOUT_MS,
-    )
-    return str(run.get_attribute("data-status"))
 
 
 def test_ui_stages_graph_and_tagging(page: Any, lab: Lab) -> None:
@@ -114,15 +92,6 @@ def test_ui_stages_graph_and_tagging(page: Any, lab: Lab) -> None:
     assert not any("stage:report" in c["metadata"].get("tags", []) for c in saved["cells"])
 
 
-def promote_through_dialog(page: Any) -> None:
-    page.locator(".jp-NotebookPanel:visible .jp-cellops-ToolbarPromote").click()
-    dialog = page.locator(".jp-Dialog")
-    dialog.wait_for()
-    assert dialog.locator('input[data-field="target"]').input_value().endswith("-pipeline")
-    dialog.locator(".jp-mod-accept").click()
-    sidebar(page).locator(".jp-cellops-Promoted").wait_for()
-
-
 def test_ui_promote_then_run_to_the_end(page: Any, lab: Lab) -> None:
     open_notebook(page, lab, "wine_fanout.ipynb")
     sidebar(page).locator(".jp-cellops-Graph-node").first.wait_for()
@@ -136,7 +105,7 @@ def test_ui_promote_then_run_to_the_end(page: Any, lab: Lab) -> None:
     # Run with one parameter changed in the sidebar's form; every stage must finish.
     sidebar(page).locator('input[data-param="n_estimators"]').fill("7")
     sidebar(page).locator(".jp-cellops-RunButton").click()
-    assert wait_run_finished(page) == "done"
+    assert wait_finished(page, ".jp-cellops-Run") == "done"
     states = sidebar(page).locator(".jp-cellops-RunStage")
     got = {
         states.nth(i).get_attribute("data-stage"): states.nth(i).get_attribute("data-state")
@@ -178,7 +147,7 @@ def test_ui_failing_stage_shows_its_error(page: Any, lab: Lab) -> None:
     )
     promote_through_dialog(page)
     sidebar(page).locator(".jp-cellops-RunButton").click()
-    assert wait_run_finished(page) == "failed"
+    assert wait_finished(page, ".jp-cellops-Run") == "failed"
     failed = sidebar(page).locator('.jp-cellops-RunStage[data-stage="divide"]')
     assert failed.get_attribute("data-state") == "failed"
     error = failed.locator(".jp-cellops-RunError-title").inner_text()

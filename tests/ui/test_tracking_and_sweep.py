@@ -12,8 +12,14 @@ from typing import Any
 import pytest
 
 from tests.nbfactory import notebook_dict
-from tests.ui.lab import Lab, open_notebook
-from tests.ui.test_sidebar import RUN_TIMEOUT_MS, click_cell, promote_through_dialog, sidebar
+from tests.ui.lab import (
+    Lab,
+    click_cell,
+    open_notebook,
+    promote_through_dialog,
+    sidebar,
+    wait_finished,
+)
 
 pytestmark = pytest.mark.kernel
 
@@ -96,13 +102,8 @@ def test_ui_sweep_from_the_sidebar(page: Any, lab: Lab) -> None:
     promote_through_dialog(page)
     sidebar(page).locator('input[data-grid="n"]').fill("2, 3, 4")
     sidebar(page).locator(".jp-cellops-SweepButton").click()
-    page.wait_for_function(
-        "() => { const b = document.querySelector('#cellops-sidebar .jp-cellops-Batch');"
-        " return b && b.dataset.status !== 'running'; }",
-        timeout=RUN_TIMEOUT_MS,
-    )
+    assert wait_finished(page, ".jp-cellops-Batch") == "done"
     batch = sidebar(page).locator(".jp-cellops-Batch")
-    assert batch.get_attribute("data-status") == "done"
     table = batch.locator(".jp-cellops-BatchTable")
     header = [t.strip() for t in table.locator("th").all_inner_texts()]
     rows = [

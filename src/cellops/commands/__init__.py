@@ -7,6 +7,8 @@ listed in ``COMMANDS`` in that order.
 
 from __future__ import annotations
 
+import argparse
+
 COMMANDS: tuple[str, ...] = (
     "promote",
     "check",
@@ -17,3 +19,10 @@ COMMANDS: tuple[str, ...] = (
     "run_stage",
     "ci",
 )
+
+
+def add_param_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``-p/--param NAME=VALUE`` (repeatable), the same in every command that takes parameters."""
+    parser.add_argument(
+        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help=help
+    )

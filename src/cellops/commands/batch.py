@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from cellops.commands import add_param_option
+
 
 def add_parser(sub: Any) -> None:
     b = sub.add_parser(
@@ -32,14 +34,7 @@ def add_parser(sub: Any) -> None:
         help="the sweep in YAML (NAME: [values], or runs: [{NAME: value}, ...]) or CSV "
         "(a header of names, one run per row)",
     )
-    b.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="fix a parameter for every run (repeatable)",
-    )
+    add_param_option(b, "fix a parameter for every run (repeatable)")
     b.add_argument("-j", "--jobs", type=int, help="stages to run at once (default: CPUs)")
     b.add_argument("--executor", choices=("local", "dask"), default="local")
     b.add_argument(

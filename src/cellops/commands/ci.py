@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from cellops.commands import add_param_option
+
 
 def add_parser(sub: Any) -> None:
     c = sub.add_parser(
@@ -24,14 +26,7 @@ def add_parser(sub: Any) -> None:
         help="the workflow file (default: .github/workflows/cellops-NAME.yml or .gitlab-ci.yml "
         "at the root of the package's git repository)",
     )
-    c.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a parameter of the smoke run, e.g. a small sample size (repeatable)",
-    )
+    add_param_option(c, "a parameter of the smoke run, e.g. a small sample size (repeatable)")
     c.add_argument(
         "--install",
         metavar="REQUIREMENT",

@@ -6,6 +6,8 @@ import argparse
 import os
 from typing import Any
 
+from cellops.commands import add_param_option
+
 
 def add_parser(sub: Any) -> None:
     r = sub.add_parser(
@@ -15,14 +17,7 @@ def add_parser(sub: Any) -> None:
         "dependency order, independent stages in parallel. Unchanged stages come from the cache.",
     )
     r.add_argument("package", help="the package directory (written by `cellops promote`)")
-    r.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a pipeline parameter (repeatable)",
-    )
+    add_param_option(r, "set a pipeline parameter (repeatable)")
     r.add_argument(
         "-j",
         "--jobs",

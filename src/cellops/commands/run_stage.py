@@ -6,6 +6,8 @@ import argparse
 import os
 from typing import Any
 
+from cellops.commands import add_param_option
+
 
 def add_parser(sub: Any) -> None:
     r = sub.add_parser(
@@ -30,14 +32,7 @@ def add_parser(sub: Any) -> None:
         help="where upstream outputs are: ROOT (stage S wrote to ROOT/S) or STAGE=LOC (repeatable)",
     )
     r.add_argument("--outputs", metavar="LOC", help="where this stage writes its outputs")
-    r.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a pipeline parameter (repeatable)",
-    )
+    add_param_option(r, "set a pipeline parameter (repeatable)")
     r.add_argument(
         "--notebook",
         metavar="PATH",

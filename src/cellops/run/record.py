@@ -61,7 +61,8 @@ class RunRecord:
     def to_json(self) -> str:
         data = asdict(self)
         data["duration"] = self.duration
-        return json.dumps(data, indent=1, sort_keys=True, default=repr)
+        # Not sort_keys: the stages stay in the pipeline's order for every reader of the record.
+        return json.dumps(data, indent=1, default=repr)
 
 
 def new_run_id() -> str:

@@ -12,12 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cellops.errors import CellopsError, PackageError
+from cellops.errors import PackageError
 from cellops.run import record as records
 from cellops.server import schema
 from cellops.server.base import NotFound
 from cellops.server.jobs import Job
-from cellops.spec import load
 
 
 def _stage(
@@ -47,16 +46,6 @@ def _stage(
     }
 
 
-def _in_order(rec: records.RunRecord, package: Path) -> list[str]:
-    """Stage names in the pipeline's order (the record's JSON keeps them sorted by name)."""
-    try:
-        order = [s.name for s in load(package).stages]
-    except CellopsError:
-        order = []
-    known = [n for n in order if n in rec.stages]
-    return known + sorted(set(rec.stages) - set(known))
-
-
 def _from_record(
     rec: records.RunRecord, package: Path, api: Callable[[Path], str]
 ) -> schema.RunStatus:
@@ -70,7 +59,7 @@ def _from_record(
         "parameters": rec.parameters,
         "started": rec.started,
         "duration": rec.duration,
-        "stages": [_stage(n, rec.stages[n], run, now, api) for n in _in_order(rec, package)],
+        "stages": [_stage(n, s, run, now, api) for n, s in rec.stages.items()],
         "message": None,
     }
 

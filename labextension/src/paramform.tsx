@@ -1,0 +1,54 @@
+import * as React from 'react';
+
+import { IParameterInfo } from './tokens';
+
+/** A parameter value typed in a form -> the JSON value for a parameter of `type`. */
+export function parseValue(text: string, type: string): unknown {
+  if (type === 'int' || type === 'float') {
+    const n = Number(text);
+    return Number.isNaN(n) ? text : n;
+  }
+  if (type === 'bool') {
+    return text === 'true' || text === 'True';
+  }
+  return text;
+}
+
+/**
+ * One labelled text field per pipeline parameter (the run form and the sweep's grid editor).
+ *
+ * `prefill` shows each default as the field's value (a run edits it); otherwise the default is
+ * only the placeholder (a sweep leaves a parameter out when its field is empty).
+ */
+export function ParamFields(props: {
+  parameters: IParameterInfo[];
+  values: Record<string, string>;
+  onChange: (values: Record<string, string>) => void;
+  /** The `data-*` attribute naming each field, for tests and styling. */
+  kind: 'param' | 'grid';
+  prefill: boolean;
+}): JSX.Element | null {
+  if (!props.parameters.length) {
+    return null;
+  }
+  return (
+    <div className="jp-cellops-Params">
+      {props.parameters.map(p => (
+        <label key={p.name} className="jp-cellops-Option">
+          <span title={p.type}>{p.name}</span>
+          <input
+            className="jp-mod-styled"
+            {...{ [`data-${props.kind}`]: p.name }}
+            placeholder={String(p.default)}
+            value={
+              props.values[p.name] ?? (props.prefill ? String(p.default) : '')
+            }
+            onChange={e =>
+              props.onChange({ ...props.values, [p.name]: e.target.value })
+            }
+          />
+        </label>
+      ))}
+    </div>
+  );
+}
