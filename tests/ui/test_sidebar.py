@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,24 @@ def graph_nodes(page: Any) -> list[str]:
     return [nodes.nth(i).get_attribute("data-stage") for i in range(nodes.count())]
 
 
-def badge_texts(page: Any) -> list[str]:
-    cells = page.locator(".jp-NotebookPanel:visible .jp-Cell")
-    texts = []
-    for i in range(cells.count()):
-        cells.nth(i).scroll_into_view_if_needed(timeout=10_000)
-        badge = cells.nth(i).locator(".jp-cellops-Badge")
-        texts.append(badge.inner_text() if badge.count() else "")
-    return texts
+def badge_texts(page: Any, want: set[str] | None = None, timeout: float = 20.0) -> list[str]:
+    """The badge of every cell, in order ('' for none).
+
+    Cells render lazily as the notebook scrolls and are painted once their DOM exists, so a
+    slow machine can read a cell before its badge is there: scan again (bounded) until every
+    label in ``want`` has been seen.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        cells = page.locator(".jp-NotebookPanel:visible .jp-Cell")
+        texts = []
+        for i in range(cells.count()):
+            cells.nth(i).scroll_into_view_if_needed(timeout=10_000)
+            badge = cells.nth(i).locator(".jp-cellops-Badge")
+            texts.append(badge.inner_text() if badge.count() else "")
+        if want is None or want <= set(texts) or time.monotonic() > deadline:
+            return texts
+        page.wait_for_timeout(250)
 
 
 def test_ui_stages_graph_and_tagging(page: Any, lab: Lab) -> None:
@@ -57,7 +68,7 @@ def test_ui_stages_graph_and_tagging(page: Any, lab: Lab) -> None:
     assert forest.bounding_box()["y"] == logreg.bounding_box()["y"]
     # Every cell of a stage carries a badge with its stage's name (cells render lazily as the
     # notebook scrolls, so look at each one in view).
-    assert set(WINE_STAGES) <= set(badge_texts(page))
+    assert set(WINE_STAGES) <= set(badge_texts(page, want=set(WINE_STAGES)))
 
     # Tag the last cell as a new stage through the sidebar: the graph grows a node and an edge.
     last = page.locator(".jp-NotebookPanel:visible .jp-Cell").count() - 1
@@ -69,7 +80,7 @@ def test_ui_stages_graph_and_tagging(page: Any, lab: Lab) -> None:
     sidebar(page).locator('.jp-cellops-Graph-node[data-stage="report"]').wait_for()
     assert graph_nodes(page)[-1] == "report"
     # A cycle made through the after: toggles shows up as a diagnostic naming the stages ...
-    load_cell = badge_texts(page).index("load")
+    load_cell = badge_texts(page, want={"load"}).index("load")
     click_cell(page, load_cell)
     page.wait_for_function(
         "() => !!document.querySelector('#cellops-sidebar input[data-after=\"report\"]')"
