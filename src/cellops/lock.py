@@ -19,6 +19,8 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cellops.errors import CellopsError
+
 RUNTIME_ROOTS = ("cellops", "papermill", "ipykernel")
 # Serializer back ends: a DataFrame output is stored as parquet, a model with joblib.
 COMPANIONS = {"pandas": ("pyarrow",), "sklearn": ("joblib",)}
@@ -175,14 +177,23 @@ def _wanted(requirement: str) -> str | None:
     return canonical(m.group(1))
 
 
-def pinned_requirements(modules: Iterable[str]) -> list[str]:
-    """``name==version`` lines, sorted, for the modules' distributions and their closure."""
+def pinned_requirements(modules: Iterable[str], required: Iterable[str] = ()) -> list[str]:
+    """``name==version`` lines, sorted, for the modules' distributions, the ``required``
+    distributions (what no import names, such as s3fs for an export's storage) and their
+    closure."""
     dists = installed()
+    missing = [r for r in required if canonical(r) not in dists]
+    if missing:
+        names = " ".join(missing)
+        raise CellopsError(
+            f"--require {', '.join(missing)}: not installed in this environment, so there is no "
+            f"version to pin; pip install {names}, then promote again"
+        )
     by_module: dict[str, list[str]] = {}
     for d in dists.values():
         for mod in d.modules:
             by_module.setdefault(mod, []).append(d.name)
-    roots: set[str] = set(RUNTIME_ROOTS)
+    roots: set[str] = set(RUNTIME_ROOTS) | {canonical(r) for r in required}
     for module in modules:
         if module in sys.stdlib_module_names:
             continue
@@ -202,11 +213,11 @@ def pinned_requirements(modules: Iterable[str]) -> list[str]:
     return sorted(f"{n}=={dists[n].version}" for n in seen)
 
 
-def lock_text(modules: Iterable[str]) -> str:
+def lock_text(modules: Iterable[str], required: Iterable[str] = ()) -> str:
     py = ".".join(str(v) for v in sys.version_info[:3])
     lines = [
         f"# Pinned by `cellops promote` from the environment the notebook ran in (Python {py}).",
         "# Regenerate by promoting again; edit the notebook's imports, not this file.",
-        *pinned_requirements(modules),
+        *pinned_requirements(modules, required),
     ]
     return "\n".join(lines) + "\n"

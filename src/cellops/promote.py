@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,14 +179,16 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
     )
 
 
-def package_files(a: Analysis, name: str) -> tuple[PipelineSpec, dict[str, bytes]]:
+def package_files(
+    a: Analysis, name: str, require: Sequence[str] = ()
+) -> tuple[PipelineSpec, dict[str, bytes]]:
     spec = build_spec(a, name)
     files: dict[str, bytes] = {SPEC_FILE: dumps(spec).encode()}
     modules: set[str] = set()
     for flow, stage in zip(a.graph.stages, spec.stages, strict=True):
         files[stage.notebook] = dumps_notebook(_stage_notebook(a, flow, spec, stage)).encode()
         modules.update(flow.imports)
-    lock = lock_text(sorted(modules))
+    lock = lock_text(sorted(modules), require)
     files["requirements.lock"] = lock.encode()
     files[DOCKERFILE] = dockerfile(spec, base_for_lock(lock)).encode()
     files[DOCKERIGNORE] = dockerignore().encode()
@@ -200,9 +203,15 @@ def default_output(notebook: str | Path) -> Path:
 
 
 def promote(
-    notebook: str | Path, output: str | Path | None = None, name: str | None = None
+    notebook: str | Path,
+    output: str | Path | None = None,
+    name: str | None = None,
+    require: Sequence[str] = (),
 ) -> PromoteResult:
-    """Write the pipeline package for ``notebook``; nothing is written if anything is wrong."""
+    """Write the pipeline package for ``notebook``; nothing is written if anything is wrong.
+
+    ``require`` names distributions to pin that no stage imports (s3fs for an export's
+    storage, a database driver loaded by name)."""
     nb = read_notebook(notebook)
     a = analyse(nb)
     check(a)
@@ -213,7 +222,7 @@ def promote(
             (),
         )
     pipeline_name = name or default_stage_name(str(notebook))
-    spec, files = package_files(a, pipeline_name)
+    spec, files = package_files(a, pipeline_name, require)
     target = Path(output) if output is not None else default_output(notebook)
     replace_tree(target, files, marker=SPEC_FILE)
     warnings = tuple(d for d in a.diagnostics if d.severity == "warning")

@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "build",
     "run_stage",
     "ci",
+    "export",
 )
 
 

@@ -19,12 +19,20 @@ def add_parser(sub: Any) -> None:
         "-o", "--output", help="package directory (default: NOTEBOOK-pipeline next to the notebook)"
     )
     p.add_argument("--name", help="pipeline name (default: from the notebook's file name)")
+    p.add_argument(
+        "--require",
+        action="append",
+        default=[],
+        metavar="DIST",
+        help="also pin this installed distribution, which no stage imports (e.g. s3fs for "
+        "`cellops export --storage s3://...`; repeatable)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from cellops.promote import promote
     from cellops.report import print_promote
 
-    result = promote(args.notebook, args.output, args.name)
+    result = promote(args.notebook, args.output, args.name, args.require)
     print_promote(result)
     return 0

@@ -35,8 +35,16 @@ def add_parser(sub: Any) -> None:
     add_param_option(r, "set a pipeline parameter (repeatable)")
     r.add_argument(
         "--notebook",
-        metavar="PATH",
-        help="where the executed notebook goes (default: PACKAGE/.cellops/run-stage/STAGE.ipynb)",
+        metavar="PATH|URL",
+        help="where the executed notebook goes, a path or fsspec URL, written also when the "
+        "stage fails (default: PACKAGE/.cellops/run-stage/STAGE.ipynb)",
+    )
+    r.add_argument(
+        "--retries",
+        type=int,
+        metavar="N",
+        help="attempts after a failure (default: the stage's retries option; orchestrators that "
+        "retry the step themselves pass 0)",
     )
 
 
@@ -51,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             outputs=args.outputs,
             params=tuple(args.param),
             notebook=args.notebook,
+            retries=args.retries,
         ),
     )
     return 0

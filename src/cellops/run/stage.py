@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,14 +35,15 @@ class StageRunOptions:
     inputs: tuple[str, ...] = ()
     outputs: str | None = None
     params: tuple[str, ...] = ()
-    notebook: str | None = None  # where the executed notebook goes
+    notebook: str | None = None  # where the executed notebook goes (a path or fsspec URL)
+    retries: int | None = None  # None: the stage's own retries option
 
 
 @dataclass(frozen=True)
 class StageRunResult:
     stage: str
     outputs: str | None
-    notebook: Path
+    notebook: str
     seconds: float
 
 
@@ -125,7 +128,7 @@ def input_paths(stage: StageSpec, locations: dict[str, str]) -> dict[str, str]:
     return paths
 
 
-def _failure(stage: StageSpec, spec: PipelineSpec, error: Any, executed: Path) -> Exception:
+def _failure(stage: StageSpec, spec: PipelineSpec, error: Any, executed: str) -> Exception:
     where = f" in {error.source_cell} of {spec.source_notebook}" if error.source_cell else ""
     message = (
         f"stage '{stage.name}' failed{where}: {error.ename}: {error.evalue}\n"
@@ -156,28 +159,56 @@ def run_stage(
             )
         params["cellops_outputs"] = outputs
     default_nb = pkg / STATE_DIR / "run-stage" / f"{stage.name}.ipynb"
-    executed = Path(options.notebook).resolve() if options.notebook else default_nb
+    target = options.notebook or str(default_nb)
+    remote = "://" in target
+    # A remote notebook (an orchestrator's step) is executed locally, then uploaded, failed or not.
+    local_dir = tempfile.mkdtemp(prefix="cellops-stage-") if remote else None
+    executed = Path(local_dir, f"{stage.name}.ipynb") if local_dir else Path(target).resolve()
+    retries = (stage.options.retries or 0) if options.retries is None else options.retries
+    if retries < 0:
+        raise CellopsError(f"--retries {retries}: give 0 or more attempts after a failure")
+    attempts = 1 + retries
     print(f"running stage {stage.name} of {spec.name}", file=stream, flush=True)
     start = time.monotonic()
-    _execute(pkg, spec, stage, params, executed)
+    try:
+        _execute(pkg, spec, stage, params, executed, attempts, shown=target)
+    finally:
+        if local_dir:
+            _upload(executed, target)
+            shutil.rmtree(local_dir, ignore_errors=True)
     seconds = time.monotonic() - start
     where = f"; outputs: {outputs}" if stage.outputs else ""
     print(
-        f"stage {stage.name} done in {seconds:.2f}s{where}; executed notebook: {executed}",
+        f"stage {stage.name} done in {seconds:.2f}s{where}; executed notebook: {target}",
         file=stream,
         flush=True,
     )
-    return StageRunResult(stage.name, outputs if stage.outputs else None, executed, seconds)
+    shown = target if remote else str(executed)
+    return StageRunResult(stage.name, outputs if stage.outputs else None, shown, seconds)
+
+
+def _upload(executed: Path, target: str) -> None:
+    if not executed.is_file():
+        return  # the stage failed before a kernel ran; its error says why
+    from cellops.artifacts import _fsspec
+
+    fs, path = _fsspec(target, "upload the executed notebook to")
+    fs.put_file(str(executed), path)
 
 
 def _execute(
-    pkg: Path, spec: PipelineSpec, stage: StageSpec, params: dict[str, Any], executed: Path
+    pkg: Path,
+    spec: PipelineSpec,
+    stage: StageSpec,
+    params: dict[str, Any],
+    executed: Path,
+    attempts: int,
+    shown: str,
 ) -> None:
     from cellops.run.execute import StageExecutionError, execute_stage
     from cellops.run.kernels import KernelPool
     from cellops.run.prelude import prelude_code
 
-    attempts = 1 + (stage.options.retries or 0)
     pool = KernelPool(
         spec.kernel,
         str(pkg),
@@ -199,6 +230,6 @@ def _execute(
                 return
             except StageExecutionError as exc:
                 if attempt == attempts or exc.error.ename == "ArtifactError":
-                    raise _failure(stage, spec, exc.error, executed) from None
+                    raise _failure(stage, spec, exc.error, shown) from None
     finally:
         pool.close()
