@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.clirun import cellops as cellops  # re-exported for the container tests
 
 REPO = Path(__file__).resolve().parents[2]
 WINE = REPO / "examples" / "wine_fanout.ipynb"
@@ -74,18 +74,3 @@ def notebook_text(path: Path) -> str:
 def manifest(location: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((location / "manifest.json").read_text(encoding="utf-8"))
     return data
-
-
-def cellops(
-    *args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 3600
-) -> subprocess.CompletedProcess[str]:
-    """The command line in a subprocess, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "cellops.cli", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.clirun import cellops as run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"
@@ -31,14 +31,7 @@ MARKER = "not-a-real-secret-4f1c"
 
 
 def cellops(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Any:
-    return subprocess.run(
-        [sys.executable, "-m", "cellops.cli", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
+    return run_cli(*args, cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
 
 
 @pytest.fixture(scope="module")
