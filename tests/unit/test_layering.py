@@ -75,3 +75,24 @@ def test_help_and_promote_stay_light(tmp_path: Path) -> None:
         )
         == []
     )
+
+
+def test_argo_export_loads_no_engine_sdk(tmp_path: Path) -> None:
+    # hera's models take 1.5 s to import: the Argo manifest is written as plain data.
+    example = ROOT / "examples" / "wine_fanout.ipynb"
+    code = (
+        "from cellops.cli import main\n"
+        f"main(['promote', {str(example)!r}, '-o', 'pkg', '--require', 's3fs'])\n"
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "main(['export', 'pkg', '--to', 'argo', '--image', 'w:1', '--storage', 's3://b/r'])\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in "
+        "('hera', 'kfp', 'pydantic', 'fsspec', 's3fs', *sys.argv[1:])))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *HEAVY], cwd=tmp_path, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "pkg" / "export" / "wine-fanout-argo.yaml").is_file()

@@ -171,6 +171,12 @@ def dns_name(name: str) -> str:
     return text[:63].rstrip("-") or "stage"
 
 
+def label_value(text: str) -> str:
+    """A Kubernetes label value: 63 of [A-Za-z0-9._-], alphanumeric at both ends
+    (a development version's ``+g1234`` becomes ``_g1234``)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:63].strip("._-")
+
+
 def check_storage(url: str, package: Path, pinned: dict[str, str] | None = None) -> Storage:
     """The storage URL, refused with what to do when it cannot work in the steps' containers."""
     text = url.strip().rstrip("/")
@@ -293,7 +299,10 @@ def make_plan(
     )
     names = _step_names(spec)
     steps = tuple(_step(s, options.image.strip(), names) for s in spec.stages)
-    labels = {"cellops.pipeline": dns_name(spec.name), "cellops.version": spec.cellops_version}
+    labels = {
+        "cellops.pipeline": dns_name(spec.name),
+        "cellops.version": label_value(spec.cellops_version),
+    }
     return ExportPlan(spec.name, dns_name(spec.name), parameters, steps, storage, options, labels)
 
 
