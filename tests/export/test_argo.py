@@ -8,7 +8,6 @@ is the one run end to end (tests/containers/test_airflow_e2e.py).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,30 +15,14 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.clirun import cellops as run_cli
+from tests.export.common import EXAMPLE, MARKER, cellops, promote_example, wine_graph
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"
-GRAPH = {
-    "load": set(),
-    "features": {"load"},
-    "train-forest": {"features"},
-    "train-logreg": {"features"},
-    "compare": {"train-forest", "train-logreg"},
-}
-MARKER = "not-a-real-secret-4f1c"
-
-
-def cellops(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Any:
-    return run_cli(*args, cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
+GRAPH = wine_graph(dns=True)
 
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("argo")
-    proc = cellops("promote", EXAMPLE, "-o", root / "wine", "--require", "s3fs", cwd=root)
-    assert proc.returncode == 0, proc.stderr
-    return root / "wine"
+    return promote_example(tmp_path_factory.mktemp("argo") / "wine")
 
 
 def export(package: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:

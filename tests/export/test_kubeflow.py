@@ -9,7 +9,6 @@ what a run would do from the IR: tasks, dependencies, arguments, resources, retr
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -17,31 +16,16 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.clirun import cellops as run_cli
+from tests.export.common import EXAMPLE, MARKER, cellops, promote_example, wine_graph
 from tests.nbfactory import notebook_dict
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"
 IMAGE = "registry.example/wine:1"
-GRAPH = {
-    "load": set(),
-    "features": {"load"},
-    "train-forest": {"features"},
-    "train-logreg": {"features"},
-    "compare": {"train-forest", "train-logreg"},
-}
-MARKER = "not-a-real-secret-7d2e"
+GRAPH = wine_graph(dns=True)
 PLACEHOLDER = re.compile(r"\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}")
 
 
-def cellops(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Any:
-    return run_cli(*args, cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
-
-
 def promote(notebook: Path, out: Path) -> Path:
-    proc = cellops("promote", notebook, "-o", out, "--require", "s3fs", cwd=out.parent)
-    assert proc.returncode == 0, proc.stderr
-    return out
+    return promote_example(out, notebook)
 
 
 @pytest.fixture(scope="module")
