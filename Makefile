@@ -7,14 +7,14 @@ export PATH := $(abspath $(BIN)):$(PATH)
 DEMO := build/demo/wine_fanout-pipeline
 BUILD_DEPS := hatchling hatch-jupyter-builder hatch-nodejs-version editables "jupyterlab>=4.6,<5" "jupyter-builder>=1.3"
 
-.PHONY: demo test install system-deps lint typecheck bench clean
+.PHONY: demo test install system-deps airflow lint typecheck bench clean
 
 $(VENV)/.installed: pyproject.toml package.json yarn.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(BUILD_DEPS)
 	# builds the JupyterLab extension too (jlpm install + build via hatch-jupyter-builder)
-	$(PY) -m pip install --quiet --no-build-isolation -e ".[data,lab,image,dask,mlflow,test]"
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[data,lab,image,dask,mlflow,export,s3,test]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -22,6 +22,15 @@ install: $(VENV)/.installed
 # Chromium, Docker Engine, buildah, mmdebstrap: what the browser and image tests drive for real.
 system-deps:
 	scripts/install-system-deps.sh
+
+# Airflow in its own virtualenv (its pins clash with JupyterLab's): the exported DAGs are
+# loaded and run by the real `airflow` there.
+AIRFLOW_VENV ?= .venv-airflow
+$(AIRFLOW_VENV)/.installed: scripts/install-airflow.sh
+	scripts/install-airflow.sh $(AIRFLOW_VENV)
+	touch $@
+
+airflow: $(AIRFLOW_VENV)/.installed
 
 demo: install
 	$(BIN)/cellops promote examples/wine_fanout.ipynb -o $(DEMO)
@@ -36,7 +45,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: system-deps lint typecheck
+test: system-deps airflow lint typecheck
 	$(BIN)/pytest -n 2 --durations=15
 
 bench: install

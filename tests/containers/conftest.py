@@ -77,7 +77,9 @@ def build(
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir(parents=True)
             package = root / "wine-pipeline"
-            promoted = cellops("promote", WINE, "-o", package, env=env, cwd=root)
+            promoted = cellops(
+                "promote", WINE, "-o", package, "--require", "s3fs", env=env, cwd=root
+            )
             assert promoted.returncode == 0, promoted.stderr
             tag = f"cellops-test/wine-{engine}:{name}"
             proc = cellops(

@@ -29,16 +29,7 @@ def _parameters(values: dict[str, str]) -> dict[str, Any]:
 
 
 def _resources(step: StageStep) -> dict[str, Any]:
-    # Memory is requested and capped alike (a kernel over its request is OOM-killed anyway);
-    # CPU is only requested, so idle cores on the node still help.
-    requests: dict[str, str] = {}
-    limits: dict[str, str] = {}
-    if step.cpu:
-        requests["cpu"] = step.cpu
-    if step.memory:
-        requests["memory"] = limits["memory"] = step.memory
-    if step.gpu:
-        requests["nvidia.com/gpu"] = limits["nvidia.com/gpu"] = str(step.gpu)
+    requests, limits = step.kube_resources()
     out = {"requests": requests, "limits": limits}
     return {k: v for k, v in out.items() if v}
 

@@ -108,6 +108,20 @@ class StageStep:
     timeout: int | None  # seconds
     image: str  # the stage's own image option, else the export's
 
+    def kube_resources(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Kubernetes (requests, limits). CPU is a request (idle cores on the node still help);
+        memory is requested and capped alike (a kernel over its request is OOM-killed anyway);
+        GPUs are a limit (Kubernetes requests as many)."""
+        requests: dict[str, str] = {}
+        limits: dict[str, str] = {}
+        if self.cpu:
+            requests["cpu"] = self.cpu
+        if self.memory:
+            requests["memory"] = limits["memory"] = self.memory
+        if self.gpu:
+            limits["nvidia.com/gpu"] = str(self.gpu)
+        return requests, limits
+
     def args(self, run_root: str, value: Callable[[str], str]) -> list[str]:
         """The container's arguments (the image's entrypoint is cellops).
 
