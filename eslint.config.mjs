@@ -9,6 +9,7 @@ export default defineConfig([
   {
     ignores: [
       '.venv',
+      '.venv-airflow',
       'benchmarks',
       'tests',
       'node_modules',

@@ -17,6 +17,15 @@ SHARED_GROUPS = ("wine", "iris", "small", "ui")
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Here, not in tests/containers/conftest.py: under xdist the controller collects nothing,
+    # so a hook in a sub-directory's conftest never runs there and dockerd outlived the run.
+    if not hasattr(session.config, "workerinput"):  # the controller, or a run without xdist
+        from tests.containers.engines import stop_dockerd
+
+        stop_dockerd()
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """With ``-n N`` (the default ``load`` distribution), send all tests named
     ``test_wine_*`` to one worker, all ``test_iris_*`` to one worker and so on (``SHARED_GROUPS``),

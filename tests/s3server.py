@@ -3,8 +3,7 @@
 ``s3_server()`` starts ``moto.server.ThreadedMotoServer`` on 127.0.0.1 (a free port), creates
 the bucket and yields an ``S3Server`` with the endpoint and the environment a client needs
 (test credentials plus ``AWS_ENDPOINT_URL``, which boto3, s3fs and therefore cellops read).
-The server stops when the block ends. ``s3`` is the same as a pytest fixture; import it into
-a test module to use it there.
+The server stops when the block ends.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-
-import pytest
 
 BUCKET = "cellops-test"
 
@@ -78,9 +75,3 @@ def s3_server(bucket: str = BUCKET) -> Iterator[S3Server]:
         yield s3
     finally:
         server.stop()
-
-
-@pytest.fixture
-def s3() -> Iterator[S3Server]:
-    with s3_server() as server:
-        yield server

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
 
 # Kubernetes quantities: binary (Ki..Ei) or decimal (k, M..E) suffixes; "K" is not one.
-_MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+MEMORY_UNITS = {
+    **{u: 1024 ** (i + 1) for i, u in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))},
+    **{u: 1000 ** (i + 1) for i, u in enumerate(("k", "M", "G", "T", "P", "E"))},
+}
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 _CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -15,6 +20,15 @@ _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 class OptionProblem:
     message: str
     ignored: bool = False  # a tag we read but do not map (a warning, not an error)
+
+
+def memory_bytes(quantity: str) -> int:
+    """A ``memory:`` tag's quantity (``512Mi``, ``1.5Gi``, ``4G``) in bytes, rounded up."""
+    m = _MEMORY.match(quantity)
+    if not m:
+        raise ValueError(f"not a memory quantity: {quantity!r}")
+    size = Decimal(m.group(1)) * MEMORY_UNITS.get(m.group(2) or "", 1)
+    return int(size.to_integral_value(rounding=ROUND_CEILING))
 
 
 def parse_duration(value: str) -> int | None:

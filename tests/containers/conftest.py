@@ -21,11 +21,6 @@ from tests.containers import engines
 from tests.containers.helpers import CA_MARKER, EPOCH, PIP_MARKER, REPO, WINE, Built, cellops
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):  # the controller, or a run without xdist
-        engines.stop_dockerd()
-
-
 def _shared_dir(factory: pytest.TempPathFactory) -> Path:
     base = factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base

@@ -140,14 +140,18 @@ def stop_dockerd() -> None:
         time.sleep(0.5)
 
 
+def _engine(
+    tool: str, env: dict[str, str], args: tuple[str, ...], timeout: float, check: bool
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([tool, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    assert not check or proc.returncode == 0, f"{tool} {args[:3]} failed:\n{proc.stderr[-3000:]}"
+    return proc
+
+
 def docker(
     *args: str, timeout: float = 900, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        ["docker", *args], env=docker_env(), capture_output=True, text=True, timeout=timeout
-    )
-    assert not check or proc.returncode == 0, f"docker {args[:3]} failed:\n{proc.stderr[-3000:]}"
-    return proc
+    return _engine("docker", docker_env(), args, timeout, check)
 
 
 def docker_base_image() -> str | None:
@@ -178,11 +182,7 @@ def buildah_env() -> dict[str, str]:
 def buildah(
     *args: str, timeout: float = 900, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        ["buildah", *args], env=buildah_env(), capture_output=True, text=True, timeout=timeout
-    )
-    assert not check or proc.returncode == 0, f"buildah {args[:3]} failed:\n{proc.stderr[-3000:]}"
-    return proc
+    return _engine("buildah", buildah_env(), args, timeout, check)
 
 
 def buildah_base_image() -> str | None:

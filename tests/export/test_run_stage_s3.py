@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import cellops
+from tests.export.common import promote_example
 from tests.s3server import S3Server, s3_server
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +32,7 @@ def printed(notebook: bytes) -> str:
 
 @pytest.mark.kernel
 def test_stages_chain_through_a_bucket(s3: S3Server, tmp_path: Path) -> None:
-    proc = cellops("promote", EXAMPLE, "-o", tmp_path / "wine", "--require", "s3fs", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    promote_example(tmp_path / "wine")
     env = {**os.environ, **s3.env}
     root = s3.url("run")
 

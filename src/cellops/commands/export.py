@@ -75,17 +75,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cellops.errors import CellopsError
     from cellops.export import export_package
     from cellops.export.plan import ExportOptions
 
-    if args.env and not (args.engine == "airflow" and args.operator == "docker"):
-        raise CellopsError(
-            "--env forwards the worker's variables to Airflow's Docker operator only; on "
-            "Kubernetes put them in a secret and pass --secret NAME"
-        )
-    if args.network and not (args.engine == "airflow" and args.operator == "docker"):
-        raise CellopsError("--network applies to Airflow's Docker operator only")
     options = ExportOptions(
         engine=args.engine,
         image=args.image,

@@ -10,16 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cellops.errors import CellopsError
 from cellops.export.plan import ExportOptions, ExportPlan, make_plan, require_package
 from cellops.fsutil import atomic_write
 
-# engine -> (module, what to install for it, default file suffix)
-_ENGINES = {
-    "argo": ("cellops.export.argo", "PyYAML", "-argo.yaml"),
-    "kubeflow": ("cellops.export.kubeflow", "kfp", "-kfp.yaml"),
-    "airflow": ("cellops.export.airflow", "jinja2", "_dag.py"),
-}
+# engine -> its default file's suffix; the module cellops.export.<engine> writes it
+_SUFFIXES = {"argo": "-argo.yaml", "kubeflow": "-kfp.yaml", "airflow": "_dag.py"}
 
 
 @dataclass(frozen=True)
@@ -57,20 +52,13 @@ def plan_export(
 def render(plan: ExportPlan) -> str:
     import importlib
 
-    module_name, dist, _ = _ENGINES[plan.options.engine]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise CellopsError(
-            f"--to {plan.options.engine} needs {dist}, which is not installed here ({exc}); "
-            "pip install 'cellops[export]'"
-        ) from None
-    return str(module.render(plan))
+    # Only Kubeflow needs an SDK; its module says what to install when it is missing.
+    return str(importlib.import_module(f"cellops.export.{plan.options.engine}").render(plan))
 
 
 def default_output(package: Path, plan: ExportPlan) -> Path:
     name = plan.name.replace("-", "_") if plan.options.engine == "airflow" else plan.name
-    return package / "export" / f"{name}{_ENGINES[plan.options.engine][2]}"
+    return package / "export" / f"{name}{_SUFFIXES[plan.options.engine]}"
 
 
 def export_package(

@@ -20,6 +20,7 @@ from typing import Any
 from cellops import __version__
 from cellops.export.plan import ExportPlan, StageStep
 from cellops.spec import Parameter
+from cellops.tag_options import memory_bytes
 
 TEMPLATE = "export/airflow_dag.py.j2"
 
@@ -41,8 +42,6 @@ _MODULE_NAMES = {
     "CREDENTIAL_ENV", "STORAGE_ENV", "DOCKER_URL", "DOCKER_API_TIMEOUT", "STORAGE_ENV_FROM",
     "STORAGE_VOLUMES", "STORAGE_MOUNTS",
 }  # fmt: skip
-_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50}
-_DECIMAL = {"k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15}
 RUN_ROOT_EXPR = "{{ run_id | path_safe }}"
 
 
@@ -68,15 +67,6 @@ def param_value(param: Parameter) -> str:
         else f"params[{param.name!r}]"
     )
     return f"{{{{ {ref} | tojson }}}}" if param.type in _JSON_TYPES else f"{{{{ {ref} }}}}"
-
-
-def memory_bytes(quantity: str) -> int:
-    """A Kubernetes memory quantity (``512Mi``, ``4Gi``, ``1G``) in bytes, for Docker."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Za-z]*)", quantity)
-    if not m:
-        raise ValueError(f"not a memory quantity: {quantity!r}")
-    number, unit = m.groups()
-    return int(float(number) * _BINARY.get(unit, _DECIMAL.get(unit, 1)))
 
 
 def cpu_cores(quantity: str) -> float:

@@ -24,16 +24,15 @@ pipeline has no namespace (it is chosen at upload or run time), so ``--namespace
 from __future__ import annotations
 
 import inspect
-import math
 import re
 import tempfile
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cellops.errors import CellopsError
 from cellops.export.plan import ExportPlan, StageStep, param_text
+from cellops.tag_options import MEMORY_UNITS, memory_bytes
 
 # The image's ENTRYPOINT (templates/Dockerfile.j2). Kubeflow's launcher runs a component's
 # command and args itself, never the image's entrypoint, so the component names it.
@@ -44,16 +43,10 @@ GPU_RESOURCE = "nvidia.com/gpu"
 # encoding/json on protobuf messages, which `-p NAME=VALUE` could not read back, while a
 # string reaches run-stage unchanged and cellops parses its JSON.
 _TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
-# Memory quantities kfp's setters accept: whole numbers only. Kubernetes knows no "K", though
-# kfp lets it through, so it is converted too.
+# Memory quantities kfp's setters accept: whole numbers, and no "k" suffix.
 _KFP_MEMORY = re.compile(r"^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|Ki)?$")
-_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E)?$")
-_UNITS = sorted(
-    {
-        **{u: 1024 ** (i + 1) for i, u in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))},
-        **{u: 1000 ** (i + 2) for i, u in enumerate(("M", "G", "T", "P", "E"))},
-    }.items(),
-    key=lambda item: -item[1],
+_KFP_UNITS = sorted(
+    ((u, n) for u, n in MEMORY_UNITS.items() if u != "k"), key=lambda item: -item[1]
 )
 
 
@@ -128,16 +121,16 @@ def _stage_component(plan: ExportPlan, step: StageStep, dsl: Any) -> Any:
 def kfp_memory(value: str) -> str:
     """A memory quantity as kfp takes it, the same size: ``1.5Gi`` -> ``1536Mi``, ``4k`` ->
     ``4000``. Anything else is left for kfp to refuse."""
-    match = _QUANTITY.match(value)
-    if _KFP_MEMORY.match(value) or not match:
+    if _KFP_MEMORY.match(value):
         return value
-    factors: dict[str | None, int] = {None: 1, "k": 1000, "K": 1000, **dict(_UNITS)}
-    size = Decimal(match.group(1)) * factors[match.group(2)]
-    for unit, unit_size in _UNITS:
-        count = size / unit_size
-        if count >= 1 and count == count.to_integral_value():
-            return f"{int(count)}{unit}"
-    return str(math.ceil(size))
+    try:
+        size = memory_bytes(value)
+    except ValueError:
+        return value
+    for unit, unit_size in _KFP_UNITS:
+        if size >= unit_size and size % unit_size == 0:
+            return f"{size // unit_size}{unit}"
+    return str(size)
 
 
 def _configure(plan: ExportPlan, step: StageStep, task: Any, kubernetes: Any) -> None:

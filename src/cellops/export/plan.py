@@ -191,7 +191,7 @@ def label_value(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:63].strip("._-")
 
 
-def check_storage(url: str, package: Path, pinned: dict[str, str] | None = None) -> Storage:
+def check_storage(url: str, package: Path) -> Storage:
     """The storage URL, refused with what to do when it cannot work in the steps' containers."""
     text = url.strip().rstrip("/")
     if not text:
@@ -206,7 +206,7 @@ def check_storage(url: str, package: Path, pinned: dict[str, str] | None = None)
     parts = urlsplit(text)
     protocol = parts.scheme
     if protocol == "file":
-        return check_storage(parts.path, package, pinned)
+        return check_storage(parts.path, package)
     if parts.username or parts.password or "@" in parts.netloc:
         raise CellopsError(
             f"--storage: {protocol}:// URL carries credentials, which would be written into the "
@@ -227,8 +227,7 @@ def check_storage(url: str, package: Path, pinned: dict[str, str] | None = None)
     if not parts.netloc:
         raise CellopsError(f"--storage {url}: name the bucket, as in {protocol}://BUCKET/PREFIX")
     dist, env = STORAGE_PROTOCOLS[protocol]
-    have = pins(package) if pinned is None else pinned
-    if canonical(dist) not in {canonical(n) for n in have}:
+    if canonical(dist) not in {canonical(n) for n in pins(package)}:
         raise CellopsError(
             f"--storage {protocol}://: the steps need {dist} in the image, and the package's "
             f"{LOCK} does not pin it; install it (pip install {dist}), promote again with "
@@ -271,6 +270,14 @@ def _check_options(options: ExportOptions, storage: Storage) -> None:
         raise CellopsError("--image is empty: give the image `cellops build` made (REPO:TAG)")
     if any(c.isspace() for c in options.image):
         raise CellopsError(f"--image {options.image!r}: an image reference has no spaces")
+    docker = options.engine == "airflow" and options.operator == "docker"
+    if options.env and not docker:
+        raise CellopsError(
+            "--env forwards the worker's variables to Airflow's Docker operator only; on "
+            "Kubernetes put them in a secret and pass --secret NAME"
+        )
+    if options.network and not docker:
+        raise CellopsError("--network applies to Airflow's Docker operator only")
     for name in options.env:
         if not _ENV_NAME.match(name):
             raise CellopsError(
@@ -282,8 +289,7 @@ def _check_options(options: ExportOptions, storage: Storage) -> None:
             raise CellopsError(
                 f"{flag} {value!r}: a Kubernetes name is lower-case letters, digits and '-'"
             )
-    kubernetes = options.engine != "airflow" or options.operator == "kubernetes"
-    if storage.shared_path and kubernetes and options.volume is None:
+    if storage.shared_path and not docker and options.volume is None:
         raise CellopsError(
             f"--storage {storage.url}: a shared path on Kubernetes needs the volume that holds "
             "it: pass --volume CLAIM (a ReadWriteMany PersistentVolumeClaim, mounted there), "
@@ -302,10 +308,9 @@ def make_plan(
     options: ExportOptions,
     *,
     defaults: dict[str, Any] | None = None,
-    pinned: dict[str, str] | None = None,
 ) -> ExportPlan:
     """The export's plan; ``defaults`` are the resolved ``-p`` values (all parameters)."""
-    storage = check_storage(options.storage, package, pinned)
+    storage = check_storage(options.storage, package)
     _check_options(options, storage)
     values = defaults or {}
     parameters = tuple(

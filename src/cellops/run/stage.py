@@ -158,20 +158,19 @@ def run_stage(
                 "--outputs LOCATION (a directory or an fsspec URL)"
             )
         params["cellops_outputs"] = outputs
-    default_nb = pkg / STATE_DIR / "run-stage" / f"{stage.name}.ipynb"
-    target = options.notebook or str(default_nb)
-    remote = "://" in target
-    # A remote notebook (an orchestrator's step) is executed locally, then uploaded, failed or not.
-    local_dir = tempfile.mkdtemp(prefix="cellops-stage-") if remote else None
-    executed = Path(local_dir, f"{stage.name}.ipynb") if local_dir else Path(target).resolve()
     retries = (stage.options.retries or 0) if options.retries is None else options.retries
     if retries < 0:
         raise CellopsError(f"--retries {retries}: give 0 or more attempts after a failure")
-    attempts = 1 + retries
+    target = options.notebook or str(pkg / STATE_DIR / "run-stage" / f"{stage.name}.ipynb")
+    remote = "://" in target
+    shown = target if remote else str(Path(target).resolve())
+    # A remote notebook (an orchestrator's step) is executed locally, then uploaded, failed or not.
+    local_dir = tempfile.mkdtemp(prefix="cellops-stage-") if remote else None
+    executed = Path(local_dir, f"{stage.name}.ipynb") if local_dir else Path(shown)
     print(f"running stage {stage.name} of {spec.name}", file=stream, flush=True)
     start = time.monotonic()
     try:
-        _execute(pkg, spec, stage, params, executed, attempts, shown=target)
+        _execute(pkg, spec, stage, params, executed, 1 + retries, shown=shown)
     finally:
         if local_dir:
             _upload(executed, target)
@@ -179,11 +178,10 @@ def run_stage(
     seconds = time.monotonic() - start
     where = f"; outputs: {outputs}" if stage.outputs else ""
     print(
-        f"stage {stage.name} done in {seconds:.2f}s{where}; executed notebook: {target}",
+        f"stage {stage.name} done in {seconds:.2f}s{where}; executed notebook: {shown}",
         file=stream,
         flush=True,
     )
-    shown = target if remote else str(executed)
     return StageRunResult(stage.name, outputs if stage.outputs else None, shown, seconds)
 
 
