@@ -85,6 +85,10 @@ def build(
             )  # fmt: skip
             result = {"tag": tag, "log": proc.stdout + proc.stderr, "rc": proc.returncode}
             done.write_text(json.dumps(result), encoding="utf-8")
+            if engine == "docker" and proc.returncode == 0:
+                # The tag moved to this build, so the image it named before is dangling: without
+                # this the cache grows by a whole vfs image each session (a disk filled up).
+                engines.docker("image", "prune", "--force", check=False)
         data = json.loads(done.read_text(encoding="utf-8"))
     return Built(engine, data["tag"], root / "wine-pipeline", data["log"], data["rc"], env)
 
