@@ -11,10 +11,19 @@ export interface IHistoryViewProps {
   cellId: string;
   /** Changes when the cell ran again: the list is fetched anew. */
   version: string;
+  /**
+   * The execution count of a run of this cell just seen finishing. Its record is committed by
+   * the kernel's background writer, later on a loaded machine: the list is fetched again, with
+   * backoff, until it holds that count.
+   */
+  awaitCount?: number | null;
   currentCode: () => string;
   onRestore: (code: string) => void;
   trans: TranslationBundle;
 }
+
+/** Waits (ms) between fetches for a record not committed yet: ~25 s in all, then it gives up. */
+const AWAIT_DELAYS = [250, 500, 1000, 2000, 4000, 8000, 8000];
 
 function when(seconds: number): string {
   return new Date(seconds * 1000).toLocaleString();
@@ -38,17 +47,42 @@ export function HistoryView(props: IHistoryViewProps): JSX.Element {
     id: number;
     lines: IDiffLine[];
   } | null>(null);
+  const awaitCount = props.awaitCount ?? null;
   React.useEffect(() => {
     let live = true;
+    let timer = 0;
     setDiff(null);
-    api
-      .history(path, cellId)
-      .then(h => live && (setItems(h.executions), setError(null)))
-      .catch(e => live && setError((e as Error).message));
+    const fetch = (attempt: number) => {
+      api
+        .history(path, cellId)
+        .then(h => {
+          if (!live) {
+            return;
+          }
+          setItems(h.executions);
+          setError(null);
+          const recorded = h.executions.some(
+            e => e.execution_count === awaitCount
+          );
+          if (
+            awaitCount !== null &&
+            !recorded &&
+            attempt < AWAIT_DELAYS.length
+          ) {
+            timer = window.setTimeout(
+              () => fetch(attempt + 1),
+              AWAIT_DELAYS[attempt]
+            );
+          }
+        })
+        .catch(e => live && setError((e as Error).message));
+    };
+    fetch(0);
     return () => {
       live = false;
+      window.clearTimeout(timer);
     };
-  }, [path, cellId, props.version]);
+  }, [path, cellId, props.version, awaitCount]);
 
   const showDiff = async (id: number) => {
     if (diff?.id === id) {

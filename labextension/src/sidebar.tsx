@@ -77,13 +77,19 @@ export class CellopsSidebar extends ReactWidget {
     this._watcher.changed.connect(this._onAnalysis, this);
     this._runs.changed.connect(() => this.update());
     options.tracker.currentChanged.connect((_, panel) => this._setPanel(panel));
-    // The kernel commits an execution's record within ~0.25 s: refresh the history after that.
+    // The history refetches until the kernel's writer has committed this run's record.
     NotebookActions.executed.connect((_, args) => {
       if (args.notebook === this._panel?.content) {
-        window.setTimeout(() => {
-          this._executions++;
-          this.update();
-        }, 400);
+        const model = args.cell.model;
+        this._awaited = {
+          cellId: model.id,
+          count:
+            model.type === 'code'
+              ? (model as ICodeCellModel).executionCount
+              : null
+        };
+        this._executions++;
+        this.update();
       }
     }, this);
     this._setPanel(options.tracker.currentWidget);
@@ -262,6 +268,9 @@ export class CellopsSidebar extends ReactWidget {
         path={panel.context.path}
         cellId={cell.model.id}
         version={`${count}:${this._executions}`}
+        awaitCount={
+          this._awaited?.cellId === cell.model.id ? this._awaited.count : null
+        }
         currentCode={() => cell.model.sharedModel.getSource()}
         onRestore={code => cell.model.sharedModel.setSource(code)}
         trans={this._trans}
@@ -381,6 +390,7 @@ export class CellopsSidebar extends ReactWidget {
   private _promoted = new Map<string, IPromoteResult>();
   private _badges = new BadgePainter();
   private _executions = 0;
+  private _awaited: { cellId: string; count: number | null } | null = null;
   private _promoteError: string | null = null;
 }
 

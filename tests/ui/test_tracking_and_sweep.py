@@ -86,6 +86,31 @@ def test_ui_history_diff_restore_and_experiments(page: Any, lab: Lab) -> None:
     ).click()
 
 
+def test_ui_history_shows_a_run_whose_record_is_committed_late(page: Any, lab: Lab) -> None:
+    # On a loaded machine the kernel's writer commits a record seconds after the cell ends.
+    # Here the cell itself holds the database's write lock for 3 s to make that happen for sure.
+    nb = notebook_dict([("late = 0", ())])
+    (lab.root / "late.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    open_notebook(page, lab, "late.ipynb")
+    run_cell_with(
+        page,
+        0,
+        "import os, sqlite3, threading\n"
+        "db = os.environ['CELLOPS_TRACKING_DB']\n"
+        "os.makedirs(os.path.dirname(db), exist_ok=True)\n"
+        "lock = sqlite3.connect(db, check_same_thread=False)\n"
+        "lock.execute('BEGIN EXCLUSIVE')\n"
+        "threading.Timer(3, lock.rollback).start()\n"
+        "late = 1",
+    )
+    click_cell(page, 0)  # Shift+Enter moved on to a new cell below
+    page.wait_for_function(
+        "() => document.querySelectorAll('#cellops-sidebar .jp-cellops-Execution').length >= 1",
+        timeout=30_000,
+    )
+    assert history_items(page).nth(0).get_attribute("data-status") == "ok"
+
+
 def test_ui_sweep_from_the_sidebar(page: Any, lab: Lab) -> None:
     nb = notebook_dict(
         [
