@@ -61,6 +61,7 @@ def s3_server(bucket: str = BUCKET) -> Iterator[S3Server]:
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    _forget_s3_clients()
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
@@ -75,3 +76,14 @@ def s3_server(bucket: str = BUCKET) -> Iterator[S3Server]:
         yield s3
     finally:
         server.stop()
+        _forget_s3_clients()
+
+
+def _forget_s3_clients() -> None:
+    """fsspec reuses one S3 filesystem per process, bound to the endpoint it first saw: a test
+    process that starts a second server must not talk to the first, stopped one."""
+    try:
+        from s3fs import S3FileSystem
+    except ImportError:
+        return
+    S3FileSystem.clear_instance_cache()

@@ -43,6 +43,7 @@ __all__ = [
     "hash_file",
     "load_inputs",
     "save_outputs",
+    "url_fs",
 ]
 
 MANIFEST = "manifest.json"
@@ -235,7 +236,7 @@ def _manifest_bytes(stage: str, outputs: Mapping[str, OutputEntry]) -> bytes:
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _fsspec(url: str, action: str) -> tuple[Any, str]:
+def url_fs(url: str, action: str) -> tuple[Any, str]:
     """The fsspec filesystem and path for ``url``, or an ArtifactError saying what to install."""
     protocol = url.split("://", 1)[0]
     package = _PROTOCOL_PACKAGES.get(protocol)
@@ -263,7 +264,7 @@ def _save_remote(
 ) -> dict[str, OutputEntry]:
     import tempfile
 
-    fs, root = _fsspec(target, "write outputs to")
+    fs, root = url_fs(target, "write outputs to")
     local = tempfile.mkdtemp(prefix="cellops-outputs-")
     uploaded: list[str] = []
     try:
@@ -322,7 +323,7 @@ def _load_one(inputs: Mapping[str, str], name: str, stage: str) -> object:
     )
     try:
         if "://" in path:
-            fs, remote = _fsspec(path, "read input from")
+            fs, remote = url_fs(path, "read input from")
             with fs.open(remote, "rb") as file:
                 return read_value(fmt, file)
         if not os.path.isfile(path):

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 import cellops
+from cellops.batch import prepare_batch
+from cellops.errors import CellopsError
 from tests.batch.conftest import latest_batch, write_notebook
+from tests.s3server import s3_server
 
 CELLS = [
     ("a = 1\nb = 'x'", ["parameters"]),
@@ -54,3 +57,37 @@ def test_dask_gives_the_same_table_as_local(tmp_path: Path, scheduler: str) -> N
     assert tables["dask"][SAME].to_dict("records") == tables["local"][SAME].to_dict("records")
     assert list(tables["dask"]["y"]) == [2.0, 4.0, 4.0, 8.0]
     assert list(tables["dask"]["z"]) == [2, 2, 4, 4]  # scalar outputs are columns too
+
+
+@pytest.mark.kernel
+def test_dask_workers_exchange_artifacts_through_object_storage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("distributed")
+    pytest.importorskip("s3fs")
+    with s3_server() as s3:
+        # Credentials and endpoint from the environment, as on a real cluster; the cluster
+        # cellops starts here (no --scheduler) and its workers' kernels inherit them.
+        for name, value in s3.env.items():
+            monkeypatch.setenv(name, value)
+        nb = write_notebook(tmp_path / "nb.ipynb", CELLS)
+        df = cellops.batch(
+            nb, {"a": [1, 2], "b": ["x", "yy"]}, jobs=2, executor="dask",
+            artifacts=s3.url("sweep"),
+        )  # fmt: skip
+        keys = s3.keys("sweep/")
+    assert list(df["status"]) == ["done"] * 4
+    assert list(df["y"]) == [2.0, 4.0, 4.0, 8.0]
+    assert list(df["z"]) == [2, 2, 4, 4]  # scalar outputs read back from the bucket
+    # prep's two values, content-addressed in the bucket; no stage left its work area behind.
+    stored = [k for k in keys if k.startswith("sweep/artifacts/")]
+    assert len(stored) == 2 and all(k.endswith(".json") for k in stored)
+    assert [k for k in keys if k.startswith("sweep/work/")] == []
+    assert not (tmp_path / ".cellops" / "batch" / "nb-pipeline" / ".cellops" / "artifacts").exists()
+
+
+def test_artifacts_without_dask_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "nb.ipynb", CELLS)
+    with pytest.raises(CellopsError, match="--executor dask"):
+        prepare_batch(nb, {"a": [1, 2]}, artifacts="s3://bucket/sweep")
+    assert not (tmp_path / ".cellops" / "batch" / "nb-pipeline" / ".cellops" / "runs").exists()

@@ -48,7 +48,13 @@ def prepare_batch(
     from cellops.batch.grid import plan_sweep
     from cellops.batch.sweep import Batch, BatchOptions
     from cellops.batch.target import resolve_target
+    from cellops.errors import CellopsError
 
+    if artifacts and executor != "dask":
+        raise CellopsError(
+            f"--artifacts {artifacts}: that is where Dask workers exchange stage values; add "
+            "--executor dask, or leave it out (the local executor keeps them in the package)"
+        )
     resolved = resolve_target(target)
     plan = None
     if not resume or grid is not None or params_file is not None or runs is not None:

@@ -4,9 +4,10 @@ The sweep is still scheduled here (cache keys, shared stages, retries, records):
 execution of a stage notebook moves to a worker. The worker gets the notebook's content and its
 parameters, runs it through papermill in a kernel from its own warm pool, writes the stage's
 outputs to the shared artifact location and sends the executed notebook back. So workers need
-cellops and the notebook's libraries installed, and a path every one of them mounts for the
-artifacts (``--artifacts``; by default the package's own folder, right for a LocalCluster or a
-package on a shared filesystem).
+cellops and the notebook's libraries installed, and a location every one of them reaches for the
+artifacts (``--artifacts``): a path they all mount or an object-store URL (``s3://bucket/prefix``,
+credentials from the environment, as fsspec reads them). By default it is the package's own
+folder, right for a LocalCluster or a package on a shared filesystem.
 """
 
 from __future__ import annotations
@@ -122,16 +123,11 @@ class DaskStages:
     def bind(self, run: PackageRun, artifacts: str | None) -> None:
         """Make ``run`` execute its stages on the cluster, artifacts under ``artifacts``."""
         if artifacts:
-            if "://" in artifacts:
-                raise CellopsError(
-                    f"--artifacts {artifacts}: give a path every worker mounts; object storage "
-                    "URLs are not supported for batch artifacts yet"
-                )
-            from cellops.artifacts import ArtifactStore
+            from cellops.artifact_stores import is_url, join, open_store
 
-            root = Path(artifacts).resolve()
-            run.store = ArtifactStore(root / "artifacts")
-            run.work_root = root / "work" / run.rec.run_id
+            root = artifacts if is_url(artifacts) else str(Path(artifacts).resolve())
+            run.store = open_store(join(root, "artifacts"))
+            run.work_root = join(root, "work", run.rec.run_id)
 
         def execute_notebook(stage: StageSpec, executed: Path, params: dict[str, Any]) -> None:
             self.execute(run, stage, executed, params)

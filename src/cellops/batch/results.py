@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cellops.artifacts import ArtifactStore
+from cellops.artifact_stores import Store, read_bytes
+from cellops.errors import ArtifactError
 from cellops.metrics import METRICS_MIME
 from cellops.run.record import RunRecord
 
@@ -45,15 +46,14 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, (bool, int, float)) or value is None
 
 
-def _scalar_outputs(outputs: dict[str, dict[str, str]], store: ArtifactStore) -> dict[str, Any]:
+def _scalar_outputs(outputs: dict[str, dict[str, str]], store: Store) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, out in sorted(outputs.items()):
         if out.get("ext") != "json":
             continue
         try:
-            with open(store.path(out["sha256"], "json"), encoding="utf-8") as fh:
-                value = json.load(fh)
-        except (OSError, ValueError):
+            value = json.loads(read_bytes(store, out["sha256"], "json"))
+        except (OSError, ValueError, ArtifactError):
             continue
         if _scalar(value):
             found[name] = value
@@ -61,7 +61,7 @@ def _scalar_outputs(outputs: dict[str, dict[str, str]], store: ArtifactStore) ->
 
 
 def run_row(
-    index: int, rec: RunRecord, run_dir: Path, store: ArtifactStore, params: Sequence[str]
+    index: int, rec: RunRecord, run_dir: Path, store: Store, params: Sequence[str]
 ) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
     error = ""

@@ -40,7 +40,7 @@ class BatchOptions:
     jobs: int | None = None  # stages at once (default: CPUs, or the Dask cluster's threads)
     executor: str = "local"
     scheduler: str | None = None  # a Dask scheduler address; None starts a LocalCluster
-    artifacts: str | None = None  # where Dask workers exchange artifacts (a shared path)
+    artifacts: str | None = None  # where Dask workers exchange artifacts (path or URL)
     resume: bool = False
     retries: int = 0
     batch_id: str | None = None
@@ -122,16 +122,18 @@ class Batch:
 
     # -- state ----------------------------------------------------------------------------
     def _row(self, i: int, rec: RunRecord) -> dict[str, Any]:
-        from cellops.artifacts import ArtifactStore
+        from cellops.artifact_stores import open_store
 
-        store = ArtifactStore(self.artifacts_root())
+        store = open_store(self.artifacts_root())
         run_dir = records.run_dir(self.target.package, rec.run_id)
         return run_row(i, rec, run_dir, store, self.params)
 
-    def artifacts_root(self) -> Path:
+    def artifacts_root(self) -> str:
+        from cellops.artifact_stores import join
+
         if self.options.artifacts:
-            return Path(self.options.artifacts) / "artifacts"
-        return self.target.package / STATE_DIR / "artifacts"
+            return join(self.options.artifacts, "artifacts")
+        return str(self.target.package / STATE_DIR / "artifacts")
 
     def _save_state(self) -> None:
         runs = [

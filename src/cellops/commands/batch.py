@@ -45,7 +45,9 @@ def add_parser(sub: Any) -> None:
     b.add_argument(
         "--artifacts",
         metavar="PATH",
-        help="with dask: a folder every worker mounts, for the values passed between stages",
+        help="with dask: where workers exchange the values passed between stages, a folder "
+        "every worker mounts or an object-store URL (s3://BUCKET/PREFIX, credentials from the "
+        "environment)",
     )
     b.add_argument("--retries", type=int, default=0, help="extra attempts for a failing stage")
     b.add_argument(

@@ -7,7 +7,6 @@ really run.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from cellops.artifact_stores import Store, join, read_manifest, remove_work
 from cellops.artifacts import ArtifactStore, format_ext
 from cellops.errors import ArtifactError, CellopsError, StageFailed
 from cellops.fsutil import STATE_DIR
@@ -80,10 +80,11 @@ class PackageRun:
         self.rec = rec
         self.options = options
         self.cache = Cache(package)
-        self.store = ArtifactStore(package / STATE_DIR / "artifacts")
         self.lock_sha = file_sha256(package / "requirements.lock")
         self.dir = records.run_dir(package, rec.run_id)
-        self.work_root = self.dir / "outputs"
+        # A folder or, with Dask workers on other machines, an object-store URL.
+        self.store: Store = ArtifactStore(package / STATE_DIR / "artifacts")
+        self.work_root = str(self.dir / "outputs")
         self.outputs: dict[str, dict[str, Output]] = {}
         self.pool: Any = None
         self.save_lock = threading.Lock()
@@ -167,12 +168,12 @@ class PackageRun:
         self.progress.stage(stage.name, "running")
         self.save()
         params: dict[str, Any] = {n: self.rec.parameters[n] for n in stage.parameters}
-        work = self.work_root / stage.name
-        shutil.rmtree(work, ignore_errors=True)
+        work = join(self.work_root, stage.name)
+        remove_work(work)
         if stage.inputs:
             params["cellops_inputs"] = self.input_paths(stage)
         if stage.outputs:
-            params["cellops_outputs"] = str(work)
+            params["cellops_outputs"] = work
         executed = self.dir / "stages" / f"{stage.name}.ipynb"
         attempts = 1 + max(stage.options.retries or 0, self.options.retries)
         for attempt in range(1, attempts + 1):
@@ -200,16 +201,16 @@ class PackageRun:
             run_id=self.rec.run_id,
         )
 
-    def collect(self, stage: StageSpec, work: Path, executed: Path) -> dict[str, Output]:
+    def collect(self, stage: StageSpec, work: str, executed: Path) -> dict[str, Output]:
         outputs: dict[str, Output] = {}
         if stage.outputs:
-            manifest = json.loads((work / "manifest.json").read_text(encoding="utf-8"))
+            manifest = read_manifest(work)
             for name in stage.outputs:
                 entry = manifest["outputs"][name]
                 ext = format_ext(entry["format"])
-                sha = self.store.put(str(work / entry["file"]), ext)
+                sha = self.store.put(join(work, entry["file"]), ext)
                 outputs[name] = Output(sha, ext)
-            shutil.rmtree(work, ignore_errors=True)
+            remove_work(work)
         if stage.options.cache:
             self.cache.put(self.rec.stages[stage.name].cache_key, stage.name, outputs, executed)
         return outputs

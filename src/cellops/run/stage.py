@@ -12,7 +12,6 @@ STAGE=LOC`` names one upstream stage's location (repeatable, wins over a root).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from cellops.artifact_stores import join, read_manifest
 from cellops.artifacts import MANIFEST
 from cellops.errors import ArtifactError, CellopsError, StageFailed
 from cellops.fsutil import STATE_DIR
@@ -52,10 +52,6 @@ def _absolute(location: str) -> str:
     return location if "://" in location else os.path.abspath(location)
 
 
-def _join(root: str, name: str) -> str:
-    return f"{root.rstrip('/')}/{name}" if "://" in root else os.path.join(root, name)
-
-
 def upstream_locations(
     spec: PipelineSpec, stage: StageSpec, given: tuple[str, ...]
 ) -> dict[str, str]:
@@ -74,7 +70,7 @@ def upstream_locations(
         if upstream in named:
             found[upstream] = named[upstream]
         elif roots:
-            found[upstream] = _join(roots[-1], upstream)
+            found[upstream] = join(roots[-1], upstream)
         else:
             names = ", ".join(n for n, s in sorted(stage.inputs.items()) if s == upstream)
             raise CellopsError(
@@ -85,16 +81,9 @@ def upstream_locations(
 
 
 def _read_manifest(location: str) -> dict[str, Any]:
-    path = _join(location, MANIFEST)
+    path = join(location, MANIFEST)
     try:
-        if "://" in location:
-            from cellops.artifacts import _fsspec
-
-            fs, remote = _fsspec(path, "read the manifest")
-            with fs.open(remote, "rb") as fh:
-                data = json.loads(fh.read())
-        else:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data: Any = read_manifest(location)
     except FileNotFoundError:
         data = None
     except ValueError as exc:
@@ -124,7 +113,7 @@ def input_paths(stage: StageSpec, locations: dict[str, str]) -> dict[str, str]:
                 f"{locations[upstream]} do not include it; run stage '{upstream}' of this "
                 "pipeline version again"
             )
-        paths[name] = _join(locations[upstream], str(entry["file"]))
+        paths[name] = join(locations[upstream], str(entry["file"]))
     return paths
 
 
@@ -188,9 +177,9 @@ def run_stage(
 def _upload(executed: Path, target: str) -> None:
     if not executed.is_file():
         return  # the stage failed before a kernel ran; its error says why
-    from cellops.artifacts import _fsspec
+    from cellops.artifacts import url_fs
 
-    fs, path = _fsspec(target, "upload the executed notebook to")
+    fs, path = url_fs(target, "upload the executed notebook to")
     fs.put_file(str(executed), path)
 
 
