@@ -16,7 +16,7 @@ import posixpath
 import shutil
 from typing import Any
 
-from cellops.artifacts import MANIFEST, ArtifactStore, url_fs
+from cellops.artifacts import MANIFEST, ArtifactStore, artifact_name, url_fs
 
 
 def is_url(location: str | os.PathLike[str]) -> bool:
@@ -40,24 +40,23 @@ class UrlArtifactStore:
 
     def __init__(self, url: str) -> None:
         self.root = url.rstrip("/")
-        self._paths = ArtifactStore("")  # name checks and layout, shared with the local store
 
     def path(self, sha: str, ext: str) -> str:
-        return join(self.root, self._paths.path(sha, ext).lstrip("/"))
+        return join(self.root, artifact_name(sha, ext))
 
     def has(self, sha: str, ext: str) -> bool:
         fs, path = url_fs(self.path(sha, ext), "look up an artifact in")
         fs.invalidate_cache(path)  # another process may have written it since
         return bool(fs.exists(path))
 
-    def put(self, location: str, ext: str) -> str:
-        """Move the file at URL ``location`` into the store and return its sha256."""
+    def put(self, location: str, ext: str, sha256: str | None = None) -> str:
+        """Move the file at URL ``location`` into the store and return its sha256.
+
+        ``sha256`` is the digest its writer recorded (a manifest's): given, the file is not
+        downloaded again just to hash it.
+        """
         fs, src = url_fs(location, "store an artifact from")
-        digest = hashlib.sha256()
-        with fs.open(src, "rb") as file:
-            while chunk := file.read(1 << 20):
-                digest.update(chunk)
-        sha = digest.hexdigest()
+        sha = sha256 or _hash_remote(fs, src)
         dest_fs, dest = url_fs(self.path(sha, ext), "store an artifact in")
         dest_fs.invalidate_cache(dest)
         if not dest_fs.exists(dest):
@@ -70,19 +69,20 @@ class UrlArtifactStore:
         return bytes(fs.cat_file(path))
 
 
+def _hash_remote(fs: Any, path: str) -> str:
+    digest = hashlib.sha256()
+    with fs.open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 Store = ArtifactStore | UrlArtifactStore
 
 
 def open_store(root: str | os.PathLike[str]) -> Store:
     """The store at ``root``: ``UrlArtifactStore`` for a URL, else ``ArtifactStore``."""
     return UrlArtifactStore(os.fspath(root)) if is_url(root) else ArtifactStore(root)
-
-
-def read_bytes(store: Store, sha: str, ext: str) -> bytes:
-    if isinstance(store, UrlArtifactStore):
-        return store.read_bytes(sha, ext)
-    with open(store.path(sha, ext), "rb") as file:
-        return file.read()
 
 
 def read_manifest(work: str) -> dict[str, Any]:

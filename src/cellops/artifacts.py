@@ -38,6 +38,7 @@ __all__ = [
     "MANIFEST",
     "ArtifactStore",
     "OutputEntry",
+    "artifact_name",
     "format_ext",
     "format_of_path",
     "hash_file",
@@ -353,6 +354,15 @@ _SHA = re.compile(r"[0-9a-f]{64}")
 _EXT = re.compile(r"[A-Za-z0-9]+(\.[A-Za-z0-9]+)*")
 
 
+def artifact_name(sha: str, ext: str) -> str:
+    """Where a store keeps an artifact, relative to its root: ``<sha[:2]>/<sha>.<ext>``."""
+    if not _SHA.fullmatch(sha):
+        raise ValueError(f"not a sha256 hex digest: {sha!r}")
+    if not _EXT.fullmatch(ext):
+        raise ValueError(f"not a file extension: {ext!r}")
+    return f"{sha[:2]}/{sha}.{ext}"
+
+
 class ArtifactStore:
     """Artifacts on local disk named by the sha256 of their bytes: root/<sha[:2]>/<sha>.<ext>."""
 
@@ -360,22 +370,23 @@ class ArtifactStore:
         self.root = os.fspath(root)
 
     def path(self, sha: str, ext: str) -> str:
-        if not _SHA.fullmatch(sha):
-            raise ValueError(f"not a sha256 hex digest: {sha!r}")
-        if not _EXT.fullmatch(ext):
-            raise ValueError(f"not a file extension: {ext!r}")
-        return os.path.join(self.root, sha[:2], f"{sha}.{ext}")
+        return os.path.join(self.root, artifact_name(sha, ext))
 
     def has(self, sha: str, ext: str) -> bool:
         return os.path.isfile(self.path(sha, ext))
 
-    def put(self, path: str, ext: str) -> str:
+    def read_bytes(self, sha: str, ext: str) -> bytes:
+        with open(self.path(sha, ext), "rb") as file:
+            return file.read()
+
+    def put(self, path: str, ext: str, sha256: str | None = None) -> str:
         """Move the file at ``path`` into the store and return its sha256.
 
-        If the store already has those bytes the source is just removed. Readers never see a
-        partial file: it appears under its final name by ``os.replace``.
+        ``sha256`` is the digest its writer recorded (a manifest's); without it the file is
+        hashed here. If the store already has those bytes the source is just removed. Readers
+        never see a partial file: it appears under its final name by ``os.replace``.
         """
-        sha = hash_file(path)
+        sha = sha256 or hash_file(path)
         dest = self.path(sha, ext)
         if os.path.exists(dest):
             if not os.path.samefile(path, dest):

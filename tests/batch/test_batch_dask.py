@@ -90,4 +90,4 @@ def test_artifacts_without_dask_is_refused_before_anything_runs(tmp_path: Path) 
     nb = write_notebook(tmp_path / "nb.ipynb", CELLS)
     with pytest.raises(CellopsError, match="--executor dask"):
         prepare_batch(nb, {"a": [1, 2]}, artifacts="s3://bucket/sweep")
-    assert not (tmp_path / ".cellops" / "batch" / "nb-pipeline" / ".cellops" / "runs").exists()
+    assert not (tmp_path / ".cellops").exists()  # not even promoted

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cellops.artifact_stores import Store, read_bytes
+from cellops.artifact_stores import Store
 from cellops.errors import ArtifactError
 from cellops.metrics import METRICS_MIME
 from cellops.run.record import RunRecord
@@ -52,7 +52,7 @@ def _scalar_outputs(outputs: dict[str, dict[str, str]], store: Store) -> dict[st
         if out.get("ext") != "json":
             continue
         try:
-            value = json.loads(read_bytes(store, out["sha256"], "json"))
+            value = json.loads(store.read_bytes(out["sha256"], "json"))
         except (OSError, ValueError, ArtifactError):
             continue
         if _scalar(value):

@@ -208,7 +208,7 @@ class PackageRun:
             for name in stage.outputs:
                 entry = manifest["outputs"][name]
                 ext = format_ext(entry["format"])
-                sha = self.store.put(join(work, entry["file"]), ext)
+                sha = self.store.put(join(work, entry["file"]), ext, entry["sha256"])
                 outputs[name] = Output(sha, ext)
             remove_work(work)
         if stage.options.cache:
