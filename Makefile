@@ -5,16 +5,24 @@ BIN := $(VENV)/bin
 # hatch-jupyter-builder and the lint scripts find jlpm and jupyter-builder through PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 DEMO := build/demo/wine_fanout-pipeline
+EXTRAS := data lab image dask mlflow export s3 test
+space := $(subst ,, )
+comma := ,
 BUILD_DEPS := hatchling hatch-jupyter-builder hatch-nodejs-version editables "jupyterlab>=4.6,<5" "jupyter-builder>=1.3"
 
 .PHONY: demo test install system-deps airflow lint typecheck bench clean
 
-$(VENV)/.installed: pyproject.toml package.json yarn.lock
+$(VENV)/.installed: pyproject.toml package.json yarn.lock scripts/dependencies.py
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(BUILD_DEPS)
-	# builds the JupyterLab extension too (jlpm install + build via hatch-jupyter-builder)
-	$(PY) -m pip install --quiet --no-build-isolation -e ".[data,lab,image,dask,mlflow,export,s3,test]"
+	# Dependencies first, built as pip builds them for any user: an sdist among them
+	# (kfp-server-api has no wheel) gets its own isolated build environment.
+	$(PY) scripts/dependencies.py $(EXTRAS) > $(VENV)/dependencies.txt
+	$(PY) -m pip install --quiet -r $(VENV)/dependencies.txt
+	# cellops itself, editable and without isolation: its JupyterLab extension builds with this
+	# virtualenv's jupyterlab (jlpm install + build via hatch-jupyter-builder).
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[$(subst $(space),$(comma),$(EXTRAS))]"
 	touch $@
 
 install: $(VENV)/.installed
