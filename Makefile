@@ -43,7 +43,8 @@ airflow: $(AIRFLOW_VENV)/.installed
 demo: install
 	$(BIN)/cellops promote examples/wine_fanout.ipynb -o $(DEMO)
 	$(BIN)/cellops run $(DEMO)
-	$(BIN)/cellops run $(DEMO) -p n_estimators=10
+	# the same run again: every stage comes from the cache
+	$(BIN)/cellops run $(DEMO)
 
 lint: install
 	$(BIN)/ruff check .

@@ -18,7 +18,16 @@ from pathlib import Path
 import pytest
 
 from tests.containers import engines
-from tests.containers.helpers import CA_MARKER, EPOCH, PIP_MARKER, REPO, WINE, Built, cellops
+from tests.containers.helpers import (
+    CA_MARKER,
+    EPOCH,
+    PIP_MARKER,
+    REPO,
+    WINE,
+    Built,
+    cellops,
+    corporate_pip_conf,
+)
 
 
 def _shared_dir(factory: pytest.TempPathFactory) -> Path:
@@ -64,7 +73,10 @@ def marked_ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def build(
     factory: pytest.TempPathFactory, engine: str, wheel: Path, ca: Path, name: str = "wine"
 ) -> Built:
-    env = engine_env(engine)
+    # The build host's pip.conf names host paths (constraint and requirement files, a local
+    # find-links folder, a file:// index), as corporate machines' do: the build must cope.
+    pip_conf = corporate_pip_conf(_shared_dir(factory) / f"pip-{engine}", remote=False)
+    env = {**engine_env(engine), "PIP_CONFIG_FILE": str(pip_conf)}
     root = _shared_dir(factory) / f"image-{engine}-{name}"
     with engines.file_lock(f"build-{engine}-{root.parent.name}-{name}"):
         done = root / "result.json"

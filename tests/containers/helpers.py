@@ -17,6 +17,42 @@ EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the shared builds
 CA_MARKER = "cellops-test-ca-marker-5b1f0e"
 # pip ignores options it does not know; this one only shows where the merged pip.conf went.
 PIP_MARKER = "cellops-test-pip-marker-0c7d2a"
+# A constraint on a distribution nothing installs (pip ignores it): shows where the forwarded
+# constraint file went.
+CONSTRAINT_MARKER = "cellops-test-constraint-marker-9e41aa"
+
+
+def corporate_pip_conf(root: Path, remote: bool = True) -> Path:
+    """A pip.conf in the shape corporate machines have, every setting naming a host path: a
+    constraint file (with a nested include and a host-path option line), a requirement file,
+    a client certificate, a local find-links folder and a ``file://`` index that do not exist
+    in a build. ``remote`` adds index locations that do not resolve (only for tests that run
+    no pip with it)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "policy").mkdir(exist_ok=True)
+    (root / "policy" / "caps.txt").write_text("numpy<99  # the platform team's cap\n")
+    (root / "constraints.txt").write_text(
+        "# versions the company allows\n-c policy/caps.txt\n-f ./wheels\n"
+        f"urllib3<99\n{CONSTRAINT_MARKER}<1\n"
+    )
+    (root / "always.txt").write_text("leftpad==1.0\n")
+    (root / "client.pem").write_text("CLIENT-CERT-CONTENT\n")
+    extra = " https://index.example.invalid/simple" if remote else ""
+    links = " https://wheels.example.invalid/" if remote else ""
+    # A build would need a real client certificate: only with ``remote``.
+    cert = f"client-cert = {root / 'client.pem'}\n" if remote else ""
+    conf = root / "pip.conf"
+    conf.write_text(
+        f"[global]\n{cert}"
+        f"constraint = {root / 'constraints.txt'}\n"
+        f"find-links = /nonexistent/cellops-test-wheels{links}\n"
+        f"extra-index-url = file:///nonexistent/simple{extra}\n"
+        f"cache-dir = {root / 'cache'}\n"
+        "[install]\n"
+        f"requirement = {root / 'always.txt'}\n"
+        "no-compile = true\n"
+    )
+    return conf
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from cellops.image.context import host_pip_config
 from cellops.image.entrypoint import command, params_from_env
 from tests.containers.helpers import WINE, cellops
 
@@ -99,25 +98,6 @@ def test_no_engine_says_what_to_install(package: Path, tmp_path: Path) -> None:
     assert "no container engine to build with" in proc.stderr
     assert "docker: Docker Engine is not reachable" in proc.stderr
     assert "buildah: buildah is not installed" in proc.stderr
-
-
-def test_host_pip_config_keeps_remote_settings_and_drops_host_paths(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    conf = tmp_path / "pip.conf"
-    conf.write_text(
-        "[global]\nfind-links = /opt/wheels\nextra-index-url = file:///opt/simple "
-        "https://index.example.invalid/simple\ncert = /etc/ssl/certs/ca-certificates.crt\n"
-        "[install]\nno-compile = true\n"
-    )
-    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
-    monkeypatch.setenv("PIP_DEFAULT_TIMEOUT", "99")
-    pip = host_pip_config()
-    assert "https://index.example.invalid/simple" in pip.text
-    assert "/opt/wheels" not in pip.text and "file:///opt/simple" not in pip.text
-    assert "cert" not in pip.text and pip.cert == "/etc/ssl/certs/ca-certificates.crt"
-    assert "[install]\nno-compile = true" in pip.text and "default-timeout = 99" in pip.text
-    assert "global.find-links (local entries)" in pip.left_out
 
 
 def test_entrypoint_takes_parameters_from_arguments_and_environment(package: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from tests.containers import engines
 from tests.containers.helpers import (
     CA_MARKER,
+    CONSTRAINT_MARKER,
     PIP_MARKER,
     Built,
     cellops,
@@ -25,6 +26,7 @@ from tests.containers.helpers import (
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(3600)]
 
 STAGES = "load,features,train_forest,train_logreg,compare"
+SECRETS = [CA_MARKER.encode(), PIP_MARKER.encode(), CONSTRAINT_MARKER.encode()]
 
 
 def _spec_sha(package: Path) -> str:
@@ -63,6 +65,26 @@ def test_docker_build_streams_steps_and_keeps_secrets_out(docker_image: Built) -
     assert "Step 1/" in docker_image.log and f"built {docker_image.tag}" in docker_image.log
 
 
+def _check_pip_notes(built: Built) -> None:
+    """Each host-path setting of the shared builds' pip.conf is named, forwarded or left out."""
+    for note in (
+        "pip setting global.constraint forwarded as a build secret",
+        "pip setting install.requirement left out",
+        "pip setting global.find-links left out: /nonexistent/cellops-test-wheels",
+        "pip setting global.extra-index-url left out: file:///nonexistent/simple",
+        "pip setting global.cache-dir left out",
+    ):
+        assert note in built.log
+
+
+def test_docker_build_copes_with_a_corporate_pip_conf(docker_image: Built) -> None:
+    _check_pip_notes(docker_image)
+
+
+def test_buildah_build_copes_with_a_corporate_pip_conf(buildah_image: Built) -> None:
+    _check_pip_notes(buildah_image)
+
+
 def test_docker_image_runs_the_pipeline_as_non_root(docker_image: Built, tmp_path: Path) -> None:
     state = _writable(tmp_path / "state")
     engines.docker(
@@ -90,7 +112,7 @@ def test_docker_image_runs_one_stage_alone(docker_image: Built, tmp_path: Path) 
 def test_docker_image_layers_hold_no_build_secret(docker_image: Built, tmp_path: Path) -> None:
     archive = tmp_path / "image.tar"
     engines.docker("save", "-o", str(archive), docker_image.tag)
-    assert scan_archive(archive, [CA_MARKER.encode(), PIP_MARKER.encode()]) == []
+    assert scan_archive(archive, SECRETS) == []
     # ...while the build did use them: pip reached the index only through the CA bundle.
     assert "built " in docker_image.log
 
@@ -148,8 +170,32 @@ def test_buildah_image_runs_one_stage_alone(
 def test_buildah_image_layers_hold_no_build_secret(buildah_image: Built, tmp_path: Path) -> None:
     archive = tmp_path / "image.tar"
     engines.buildah("push", buildah_image.tag, f"docker-archive:{archive}")
-    assert scan_archive(archive, [CA_MARKER.encode(), PIP_MARKER.encode()]) == []
+    assert scan_archive(archive, SECRETS) == []
     assert os.path.getsize(archive) > 100_000_000  # the scan did read the real image
+
+
+def test_buildah_build_obeys_the_forwarded_constraint_file(
+    buildah_image: Built, cellops_wheel: Path, marked_ca: Path, tmp_path: Path
+) -> None:
+    """The host's constraint file reaches pip inside the build: a cap below the lock's pin of
+    PyYAML makes the install step fail, naming the constraint."""
+    pkg = Path(shutil.copytree(buildah_image.package, tmp_path / "pkg"))
+    lock = (pkg / "requirements.lock").read_text(encoding="utf-8")
+    assert "\npyyaml==" in lock.lower()
+    # A new lock line makes the install layer run again instead of coming from the cache.
+    (pkg / "requirements.lock").write_text(lock + "# constraint test\n", encoding="utf-8")
+    caps = tmp_path / "caps.txt"
+    caps.write_text("PyYAML<1\n")
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nconstraint = {caps}\n")
+    proc = cellops(
+        "build", pkg, "--engine", "buildah", "--base", engines.BASE_IMAGE, "--network", "host",
+        "--cellops-wheel", cellops_wheel, "--ca-bundle", marked_ca, "-q",
+        env={**buildah_image.env, "PIP_CONFIG_FILE": str(conf)}, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "pip setting global.constraint forwarded as a build secret" in proc.stdout
+    assert "pyyaml<1" in proc.stderr.lower(), proc.stderr[-3000:]
 
 
 def test_buildah_failing_build_names_the_step_and_its_last_lines(

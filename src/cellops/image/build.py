@@ -15,7 +15,7 @@ from typing import TextIO
 from cellops import __version__
 from cellops.errors import CellopsError
 from cellops.image import context as ctx
-from cellops.image import requirements
+from cellops.image import pipconf, requirements
 from cellops.image.base import BuildLog, BuildRequest, Engine, EngineUnavailable, ImageInfo
 from cellops.spec import load
 
@@ -119,7 +119,7 @@ def build_package(
     base = options.base or ctx.default_base(pkg)
     pinned = engine.base_digest(base)
     epoch = source_date_epoch()
-    pip = ctx.host_pip_config() if options.host_pip_config else ctx.PipConfig("", (), None)
+    pip = pipconf.host_pip_config() if options.host_pip_config else pipconf.PipConfig("")
     cert = ctx.ca_bundle(options.ca_bundle, pip)
     ctx.write_package_files(pkg, spec)
     image_labels = ctx.static_labels(spec) | labels(pkg, base, pinned, epoch)
@@ -157,12 +157,8 @@ def build_package(
         )
         if wheel is not None:
             print(f"  cellops from {wheel.name} (built for this image)", file=stream)
-        if pip.left_out:
-            print(
-                "  pip settings naming build-host paths are left out of the build: "
-                + ", ".join(pip.left_out),
-                file=stream,
-            )
+        for note in pip.notes:
+            print(f"  pip setting {note}", file=stream)
         start = time.monotonic()
         engine.build(request, BuildLog(stream, verbose=options.verbose))
         seconds = time.monotonic() - start

@@ -1,10 +1,9 @@
 """The build context: the package's files, wheels, the Dockerfile and the build secrets.
 
-The host's pip configuration (what ``pip config list`` shows: /etc/pip.conf, the user's
-pip.conf, ``PIP_*`` variables) is merged into one file, and the CA bundle pip trusts is
-taken as it is. Both reach the build as secrets: mounted for one RUN (buildah, BuildKit) or,
-with Docker's classic builder, copied into the throw-away builder stage. Neither is ever
-written into the package, nor into a layer of the final image.
+The host's pip configuration (``pipconf``) and the CA bundle pip trusts reach the build as
+secrets: mounted for one RUN (buildah, BuildKit) or, with Docker's classic builder, copied
+into the throw-away builder stage. None of them is ever written into the package, nor into a
+layer of the final image.
 """
 
 from __future__ import annotations
@@ -13,13 +12,12 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from cellops.errors import CellopsError
 from cellops.fsutil import STATE_DIR, atomic_write
+from cellops.image.pipconf import CA_SECRET, SECRET_IDS, PipConfig
 from cellops.image.requirements import WHEELS
 from cellops.spec import PipelineSpec
 from cellops.templating import render
@@ -27,64 +25,9 @@ from cellops.templating import render
 DOCKERFILE = "Dockerfile"
 DOCKERIGNORE = ".dockerignore"
 SECRETS_DIR = ".cellops-secrets"  # stage mode only; removed with the context
-SECRET_IDS = ("pip.conf", "ca.crt")
 UID = 10001
 _SKIP = {STATE_DIR, ".git", DOCKERFILE, ".ipynb_checkpoints", "__pycache__"}
-# Settings that name files of the build host: meaningless inside the build.
-_HOST_PATH_KEYS = {"cert", "client-cert", "cache-dir", "log", "target", "prefix", "root", "src"}
-_LOCATION_KEYS = {"find-links", "index-url", "extra-index-url"}
-_ITEM = re.compile(r"^([^.]*)\.([^=]+)=(.*)$")
 _PY_HEADER = re.compile(r"\(Python (\d+)\.(\d+)")
-PIP_HEADER = "# pip configuration of the build host, given to the image build as a secret\n"
-
-
-@dataclass(frozen=True)
-class PipConfig:
-    text: str  # "" when the host has none
-    left_out: tuple[str, ...]  # settings naming host paths, left out of the build's copy
-    cert: str | None  # the CA bundle the host's pip trusts
-
-
-def host_pip_config() -> PipConfig:
-    """The host's effective pip settings as one pip.conf, without host-only paths."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "config", "list"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    sections: dict[str, dict[str, str]] = {}
-    for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
-        m = _ITEM.match(line.strip())
-        if not m:
-            continue
-        section = "global" if m.group(1) in ("", ":env:") else m.group(1)
-        value = m.group(3).strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        sections.setdefault(section, {})[m.group(2).strip()] = value
-    cert = sections.get("global", {}).get("cert")
-    left_out = []
-    lines = [PIP_HEADER]
-    for section, items in sections.items():
-        kept = []
-        for key, value in items.items():
-            if key in _HOST_PATH_KEYS:
-                left_out.append(f"{section}.{key}")
-                continue
-            if key in _LOCATION_KEYS:
-                remote = [v for v in value.split() if "://" in v and not v.startswith("file:")]
-                if len(remote) < len(value.split()):
-                    left_out.append(f"{section}.{key} (local entries)")
-                if not remote:
-                    continue
-                value = " ".join(remote)
-            kept.append(f"{key} = {value}\n")
-        if kept:
-            lines += [f"[{section}]\n", *kept]
-    text = "".join(lines) if len(lines) > 1 else ""
-    return PipConfig(text, tuple(left_out), cert)
 
 
 def ca_bundle(given: Path | None, pip: PipConfig) -> Path | None:
@@ -132,6 +75,7 @@ def dockerfile(
         base_image=base,
         secrets=secrets_mode,
         uid=UID,
+        secret_ids=SECRET_IDS,
         labels=labels if labels is not None else static_labels(spec),
     )
 
@@ -166,8 +110,9 @@ def write_secrets(directory: Path, pip: PipConfig, cert: Path | None) -> dict[st
     """The secret files (empty when the host has none), readable by the build only."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = {sid: directory / sid for sid in SECRET_IDS}
-    paths["pip.conf"].write_text(pip.text, encoding="utf-8")
-    paths["ca.crt"].write_bytes(cert.read_bytes() if cert else b"")
+    contents = {"pip.conf": pip.text.encode(), CA_SECRET: cert.read_bytes() if cert else b""}
+    for sid, path in paths.items():
+        path.write_bytes(contents.get(sid) or pip.files.get(sid, b""))
     for path in paths.values():
         path.chmod(0o600)
     return paths
