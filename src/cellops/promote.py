@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, docke
 from cellops.lock import lock_text
 from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
 from cellops.spec import SPEC_FILE, EdgeSpec, Parameter, PipelineSpec, StageSpec, dumps
+from cellops.stage_code import stage_facts
 from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
 from cellops.templating import render
 
@@ -183,11 +184,17 @@ def package_files(
     a: Analysis, name: str, require: Sequence[str] = ()
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
     spec = build_spec(a, name)
-    files: dict[str, bytes] = {SPEC_FILE: dumps(spec).encode()}
+    files: dict[str, bytes] = {}
     modules: set[str] = set()
+    stages = []
     for flow, stage in zip(a.graph.stages, spec.stages, strict=True):
-        files[stage.notebook] = dumps_notebook(_stage_notebook(a, flow, spec, stage)).encode()
+        stage_nb = _stage_notebook(a, flow, spec, stage)
+        data = dumps_notebook(stage_nb).encode()
+        files[stage.notebook] = data
+        stages.append(replace(stage, **stage_facts(stage_nb, data)))
         modules.update(flow.imports)
+    spec = replace(spec, stages=tuple(stages))
+    files[SPEC_FILE] = dumps(spec).encode()
     lock = lock_text(sorted(modules), require)
     files["requirements.lock"] = lock.encode()
     files[DOCKERFILE] = dockerfile(spec, base_for_lock(lock)).encode()

@@ -65,6 +65,18 @@ class RunRecord:
         return json.dumps(data, indent=1, default=repr)
 
 
+def failure_lines(
+    stage: str, error: StageError | None, source_notebook: str, executed: object
+) -> list[str]:
+    """The one text of a failed stage: where in the source notebook, what, and the audit trail."""
+    if error is not None and error.source_cell:
+        where = f" in {error.source_cell} of {source_notebook}"
+    else:
+        where = f" ({source_notebook})"
+    what = f"{error.ename}: {error.evalue}" if error else "unknown error"
+    return [f"stage '{stage}' failed{where}: {what}", f"  executed notebook: {executed}"]
+
+
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
 

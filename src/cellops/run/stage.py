@@ -25,7 +25,11 @@ from cellops.artifact_stores import join, read_manifest
 from cellops.artifacts import MANIFEST
 from cellops.errors import ArtifactError, CellopsError, StageFailed
 from cellops.fsutil import STATE_DIR
+from cellops.run.context import StageTask, package_context
+from cellops.run.executor import execute_with_retries
 from cellops.run.params import resolve
+from cellops.run.record import StageError, failure_lines
+from cellops.run.warm import WarmKernels
 from cellops.spec import PipelineSpec, StageSpec, load
 
 
@@ -117,12 +121,8 @@ def input_paths(stage: StageSpec, locations: dict[str, str]) -> dict[str, str]:
     return paths
 
 
-def _failure(stage: StageSpec, spec: PipelineSpec, error: Any, executed: str) -> Exception:
-    where = f" in {error.source_cell} of {spec.source_notebook}" if error.source_cell else ""
-    message = (
-        f"stage '{stage.name}' failed{where}: {error.ename}: {error.evalue}\n"
-        f"  executed notebook: {executed}"
-    )
+def _failure(stage: StageSpec, spec: PipelineSpec, error: StageError, executed: str) -> Exception:
+    message = "\n".join(failure_lines(stage.name, error, spec.source_notebook, executed))
     return ArtifactError(message) if error.ename == "ArtifactError" else StageFailed(message)
 
 
@@ -192,31 +192,15 @@ def _execute(
     attempts: int,
     shown: str,
 ) -> None:
-    from cellops.run.execute import StageExecutionError, execute_stage
-    from cellops.run.kernels import KernelPool
-    from cellops.run.prelude import prelude_code
+    from cellops.run.executor import StageExecutionError
 
-    pool = KernelPool(
-        spec.kernel,
-        str(pkg),
-        total=attempts,
-        warm=1,
-        prelude=prelude_code([pkg / stage.notebook]),
-    )
+    context = package_context(pkg, spec)
+    executor = WarmKernels(context, warm=1, stages=[stage])
+    executor.begin(attempts)
     try:
-        for attempt in range(1, attempts + 1):
-            try:
-                execute_stage(
-                    pool,
-                    pkg / stage.notebook,
-                    executed,
-                    params,
-                    kernel_name=spec.kernel,
-                    timeout=stage.options.timeout,
-                )
-                return
-            except StageExecutionError as exc:
-                if attempt == attempts or exc.error.ename == "ArtifactError":
-                    raise _failure(stage, spec, exc.error, shown) from None
+        task = StageTask(context, stage, None, executed, params)
+        execute_with_retries(executor, task, attempts)
+    except StageExecutionError as exc:
+        raise _failure(stage, spec, exc.error, shown) from None
     finally:
-        pool.close()
+        executor.close()
