@@ -9,10 +9,12 @@ from typing import Any
 import yaml
 
 from cellops.errors import PackageError
+
+# Re-exported for modules that still import it from here; the name lives in cellops.layout.
+from cellops.layout import SPEC_FILE as SPEC_FILE
 from cellops.tags import StageOptions
 
 SCHEMA_VERSION = 1
-SPEC_FILE = "pipeline.yaml"
 PARAM_TYPES = ("int", "float", "str", "bool", "list", "dict", "none")
 
 

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from cellops import layout
 from cellops.batch.grid import SweepPlan, run_key
 from cellops.batch.progress import BatchProgress, TerminalProgress
 from cellops.batch.results import run_row, save
 from cellops.batch.target import Target
 from cellops.errors import CellopsError
-from cellops.fsutil import STATE_DIR, atomic_write
+from cellops.fsutil import atomic_write
 from cellops.run import record as records
 from cellops.run.context import PackageContext, package_context
 from cellops.run.executor import Executor
@@ -50,14 +51,14 @@ class BatchOptions:
 
 
 def batches_dir(package: Path) -> Path:
-    return package / STATE_DIR / "batches"
+    return layout.batches_dir(package)
 
 
 def latest_batch(package: Path) -> dict[str, Any] | None:
     try:
-        batch_id = (batches_dir(package) / "latest").read_text(encoding="utf-8").strip()
+        batch_id = (batches_dir(package) / layout.LATEST).read_text(encoding="utf-8").strip()
         data: dict[str, Any] = json.loads(
-            (batches_dir(package) / batch_id / "batch.json").read_text(encoding="utf-8")
+            (batches_dir(package) / batch_id / layout.BATCH_FILE).read_text(encoding="utf-8")
         )
     except (OSError, ValueError):
         return None
@@ -135,8 +136,8 @@ class Batch:
         from cellops.artifact_stores import join
 
         if self.options.artifacts:
-            return join(self.options.artifacts, "artifacts")
-        return str(self.target.package / STATE_DIR / "artifacts")
+            return join(self.options.artifacts, layout.SHARED_ARTIFACTS)
+        return str(layout.artifacts_dir(self.target.package))
 
     def _save_state(self) -> None:
         runs = [
@@ -159,8 +160,8 @@ class Batch:
             "executed": self.executed,
             "runs": runs,
         }
-        atomic_write(self.dir / "batch.json", json.dumps(data, indent=1, default=repr))
-        atomic_write(batches_dir(self.target.package) / "latest", self.batch_id + "\n")
+        atomic_write(self.dir / layout.BATCH_FILE, json.dumps(data, indent=1, default=repr))
+        atomic_write(batches_dir(self.target.package) / layout.LATEST, self.batch_id + "\n")
 
     def rows(self) -> list[dict[str, Any]]:
         """The rows of the runs finished so far, in run order (JSON-safe)."""
@@ -187,7 +188,8 @@ class Batch:
 
             given = self.options.artifacts
             root = given if is_url(given) else str(Path(given).resolve())
-            store, work_root = open_store(join(root, "artifacts")), join(root, "work", rec.run_id)
+            store = open_store(join(root, layout.SHARED_ARTIFACTS))
+            work_root = join(root, layout.SHARED_WORK, rec.run_id)
         return PackageRun(context, rec, options, sys.stderr, store=store, work_root=work_root)
 
     def _reuse_earlier(self, i: int) -> None:
@@ -199,6 +201,7 @@ class Batch:
     def run(self) -> list[dict[str, Any]]:
         """Run every run not finished yet; returns the rows. Ctrl-C: finished rows are kept."""
         self.progress.started = time.time()
+        records.clean_leftovers(self.target.package)
         todo = [i for i in range(len(self.plan.runs)) if i not in self.finished_before]
         for i in self.finished_before:
             self._reuse_earlier(i)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cellops.fsutil import STATE_DIR, atomic_write
+from cellops import layout
+from cellops.fsutil import atomic_write
 from cellops.spec import PipelineSpec, StageSpec
 
 # 2: the code enters the key as the digest promote stored, not as the normalised text.
@@ -69,7 +70,7 @@ def cache_key(
 
 class Cache:
     def __init__(self, package: Path) -> None:
-        self.root = package / STATE_DIR / "cache"
+        self.root = layout.cache_dir(package)
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"

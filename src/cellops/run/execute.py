@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from cellops import layout
 from cellops.run.executor import StageExecutionError
 from cellops.run.kernels import KernelPool
 from cellops.run.record import StageError
@@ -43,7 +44,7 @@ def with_metrics_cell(notebook: dict[str, Any]) -> dict[str, Any]:
 
 
 def _prepare_input(notebook: Path, executed: Path) -> Path:
-    prepared = executed.with_name(f".{executed.stem}.input.ipynb")
+    prepared = layout.prepared_input(executed)
     data = json.loads(notebook.read_text(encoding="utf-8"))
     prepared.write_text(json.dumps(with_metrics_cell(data)), encoding="utf-8")
     return prepared

@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import threading
 from collections import deque
 from typing import Any
+
+from cellops.run import liveness
 
 
 class KernelPool:
@@ -44,7 +45,7 @@ class KernelPool:
         self.lock = threading.Lock()
         self.everything: list[Any] = []
         self.stoppers: list[threading.Thread] = []
-        self.sockets = tempfile.mkdtemp(prefix="cellops-k-")
+        self.sockets = liveness.sockets_dir()
         with self.lock:
             for _ in range(min(warm, total)):
                 self._start_one()

@@ -37,14 +37,28 @@ def _start_record(
     previous = records.latest(package)
     if previous is None:
         raise CellopsError(f"{package}: no earlier run to resume; run it without --resume")
+    if previous.status == "running":
+        raise CellopsError(
+            f"run {previous.run_id} of {package} is still running (process "
+            f"{(previous.runner or {}).get('pid')}); wait for it or stop it before --resume"
+        )
     params = resolve(spec, options.params) if options.params else dict(previous.parameters)
     if params != previous.parameters:
         raise CellopsError(
             f"--resume continues run {previous.run_id} with its parameters "
             f"{previous.parameters}; drop the -p options or start a new run without --resume"
         )
+    # A finished run stays as it was (history): its results seed a new run. A failed or
+    # interrupted one is continued under its own id.
+    finished = previous.status == "done"
     rec = RunRecord(
-        previous.run_id, spec.name, "running", params, time.time(), resumed=previous.resumed + 1
+        options.run_id or records.new_run_id() if finished else previous.run_id,
+        spec.name,
+        "running",
+        params,
+        time.time(),
+        resumed=previous.resumed + 1,
+        resumed_from=previous.run_id if finished else previous.resumed_from,
     )
     rec.stages = {s.name: StageRecord() for s in spec.stages}
     return rec, previous
@@ -71,6 +85,7 @@ def run_package(
     """Run a package; returns the record, or raises StageFailed once the record is saved."""
     pkg = Path(package).resolve() if Path(package).exists() else Path(package)
     spec = load(pkg)
+    records.clean_leftovers(pkg)
     rec, previous = _start_record(pkg, spec, options)
     context = package_context(pkg, spec)
     run = PackageRun(context, rec, options, out or sys.stdout, previous=previous)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from cellops import layout
 from cellops.artifact_stores import Store, join, read_manifest, remove_work
 from cellops.artifacts import ArtifactStore, format_ext
-from cellops.fsutil import STATE_DIR
+from cellops.run import liveness
 from cellops.run import record as records
 from cellops.run.cache import (
     Cache,
@@ -83,13 +84,14 @@ class PackageRun:
         self.package = context.package
         self.spec = context.spec
         self.rec = rec
+        rec.runner = liveness.this_runner()
         self.options = options
         self.previous = previous
         self.cache = Cache(self.package)
-        self.lock_sha = file_sha256(self.package / "requirements.lock")
+        self.lock_sha = file_sha256(self.package / layout.LOCK_FILE)
         self.dir = records.run_dir(self.package, rec.run_id)
-        self.store: Store = store or ArtifactStore(self.package / STATE_DIR / "artifacts")
-        self.work_root = work_root or str(self.dir / "outputs")
+        self.store: Store = store or ArtifactStore(layout.artifacts_dir(self.package))
+        self.work_root = work_root or str(layout.run_outputs(self.dir))
         self.outputs: dict[str, dict[str, Output]] = {}
         self.save_lock = threading.Lock()
         width = max(len(s.name) for s in self.spec.stages)
@@ -152,7 +154,7 @@ class PackageRun:
         srec.outputs = outputs_to_dict(found)
         cached_nb = self.cache.notebook_path(key)
         if cached_nb.exists():
-            srec.notebook = f"stages/{stage.name}.ipynb"
+            srec.notebook = layout.stage_notebook(stage.name)
             self.link_notebook(cached_nb, self.dir / srec.notebook)
         self.progress.stage(stage.name, "cached")
         return True
@@ -160,18 +162,24 @@ class PackageRun:
     # -- real execution ---------------------------------------------------------------------
     def execute(self, stage: StageSpec, executor: Executor) -> dict[str, Output]:
         srec = self.rec.stages[stage.name]
+        state = "failed"
         try:
-            return self._execute(stage, executor)
+            outputs = self._execute(stage, executor)
+            state = "done"
+            return outputs
         finally:
-            # Measured by the worker: the scheduler notices the end a little later.
+            # Measured by the worker: the scheduler notices the end a little later. Said here,
+            # before this thread takes the next stage, so no more stages ever show "running"
+            # than there are threads.
             srec.duration = time.time() - (srec.started or time.time())
+            self.progress.stage(stage.name, state, f"{srec.duration:.2f}s")
 
     def _execute(self, stage: StageSpec, executor: Executor) -> dict[str, Output]:
         srec = self.rec.stages[stage.name]
         # Stamped here, when a worker takes the stage, not when it was queued.
         srec.status = "running"
         srec.started = time.time()
-        srec.notebook = f"stages/{stage.name}.ipynb"
+        srec.notebook = layout.stage_notebook(stage.name)
         self.progress.stage(stage.name, "running")
         self.save()
         params: dict[str, Any] = {n: self.rec.parameters[n] for n in stage.parameters}
@@ -181,7 +189,7 @@ class PackageRun:
             params["cellops_inputs"] = self.input_paths(stage)
         if stage.outputs:
             params["cellops_outputs"] = work
-        executed = self.dir / "stages" / f"{stage.name}.ipynb"
+        executed = self.dir / layout.stage_notebook(stage.name)
         task = StageTask(self.context, stage, self.rec.run_id, executed, params)
         attempts = attempts_for(stage.options.retries, self.options.retries)
 
@@ -222,10 +230,8 @@ class PackageRun:
             if srec.error is None:
                 srec.error = StageError(type(exc).__name__, str(exc), None, None)
             failed.append(stage.name)
-            self.progress.stage(stage.name, "failed", f"{srec.duration or 0:.2f}s")
             return
         self.outputs[stage.name] = outputs
         srec.outputs = outputs_to_dict(outputs)
         srec.status = "done"
         done.add(stage.name)
-        self.progress.stage(stage.name, "done", f"{srec.duration or 0:.2f}s")

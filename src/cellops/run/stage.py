@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from cellops import layout
 from cellops.artifact_stores import join, read_manifest
 from cellops.artifacts import MANIFEST
 from cellops.errors import ArtifactError, CellopsError, StageFailed
-from cellops.fsutil import STATE_DIR
 from cellops.run.context import StageTask, package_context
 from cellops.run.executor import execute_with_retries
 from cellops.run.params import resolve
@@ -150,7 +150,7 @@ def run_stage(
     retries = (stage.options.retries or 0) if options.retries is None else options.retries
     if retries < 0:
         raise CellopsError(f"--retries {retries}: give 0 or more attempts after a failure")
-    target = options.notebook or str(pkg / STATE_DIR / "run-stage" / f"{stage.name}.ipynb")
+    target = options.notebook or str(layout.run_stage_notebook(pkg, stage.name))
     remote = "://" in target
     shown = target if remote else str(Path(target).resolve())
     # A remote notebook (an orchestrator's step) is executed locally, then uploaded, failed or not.
