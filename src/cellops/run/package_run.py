@@ -85,6 +85,8 @@ class PackageRun:
         self.spec = context.spec
         self.rec = rec
         rec.runner = liveness.this_runner()
+        # The run id the stage kernels file their cells' executions under.
+        self.tracked_run_id: str | None = rec.run_id
         self.options = options
         self.previous = previous
         self.cache = Cache(self.package)
@@ -183,15 +185,14 @@ class PackageRun:
         self.progress.stage(stage.name, "running")
         self.save()
         params: dict[str, Any] = {n: self.rec.parameters[n] for n in stage.parameters}
-        work = join(self.work_root, stage.name)
-        remove_work(work)
+        work = self.work_area(stage)
         if stage.inputs:
             params["cellops_inputs"] = self.input_paths(stage)
         if stage.outputs:
             params["cellops_outputs"] = work
-        executed = self.dir / layout.stage_notebook(stage.name)
-        task = StageTask(self.context, stage, self.rec.run_id, executed, params)
-        attempts = attempts_for(stage.options.retries, self.options.retries)
+        executed = self.executed_notebook(stage)
+        task = StageTask(self.context, stage, self.tracked_run_id, executed, params)
+        attempts = self.attempts(stage)
 
         def retry(attempt: int, error: StageError) -> None:
             srec.error = error
@@ -206,6 +207,18 @@ class PackageRun:
             raise
         srec.error = None
         return self.collect(stage, work, executed)
+
+    def work_area(self, stage: StageSpec) -> str:
+        """Where the stage writes its outputs: emptied first (a failed attempt's leftovers)."""
+        work = join(self.work_root, stage.name)
+        remove_work(work)
+        return work
+
+    def executed_notebook(self, stage: StageSpec) -> Path:
+        return self.dir / layout.stage_notebook(stage.name)
+
+    def attempts(self, stage: StageSpec) -> int:
+        return attempts_for(stage.options.retries, self.options.retries)
 
     def collect(self, stage: StageSpec, work: str, executed: Path) -> dict[str, Output]:
         outputs: dict[str, Output] = {}

@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,10 +25,12 @@ from cellops import layout
 from cellops.artifact_stores import join, read_manifest
 from cellops.artifacts import MANIFEST
 from cellops.errors import ArtifactError, CellopsError, StageFailed
-from cellops.run.context import StageTask, package_context
-from cellops.run.executor import execute_with_retries
+from cellops.run.cache import Output
+from cellops.run.context import PackageContext, package_context
+from cellops.run.package_run import PackageRun, RunOptions
 from cellops.run.params import resolve
-from cellops.run.record import StageError, failure_lines
+from cellops.run.record import RunRecord, StageError, StageRecord, failure_lines
+from cellops.run.scheduler import Scheduler
 from cellops.run.warm import WarmKernels
 from cellops.spec import PipelineSpec, StageSpec, load
 
@@ -183,6 +185,49 @@ def _upload(executed: Path, target: str) -> None:
     fs.put_file(str(executed), path)
 
 
+class _OneStage(PackageRun):
+    """run-stage as a graph of one for the scheduler: no cache and no record on disk (the
+    engine keeps those); inputs read from the upstream locations, outputs left at the given
+    one, the executed notebook where it was asked for."""
+
+    def __init__(
+        self,
+        context: PackageContext,
+        rec: RunRecord,
+        inputs: dict[str, str],
+        outputs: str | None,
+        executed: Path,
+        attempts: int,
+    ) -> None:
+        super().__init__(context, rec, RunOptions(quiet=True), sys.stderr)
+        self.given_inputs = inputs
+        self.given_outputs = outputs or ""
+        self.executed_at = executed
+        self.attempt_count = attempts
+        self.tracked_run_id = None  # a step of an engine's workflow: the engine has the run
+
+    def save(self) -> None:
+        pass
+
+    def try_reuse(self, stage: StageSpec) -> bool:
+        return False
+
+    def input_paths(self, stage: StageSpec) -> dict[str, str]:
+        return self.given_inputs
+
+    def work_area(self, stage: StageSpec) -> str:
+        return self.given_outputs  # the caller's location: never emptied
+
+    def executed_notebook(self, stage: StageSpec) -> Path:
+        return self.executed_at
+
+    def attempts(self, stage: StageSpec) -> int:
+        return self.attempt_count
+
+    def collect(self, stage: StageSpec, work: str, executed: Path) -> dict[str, Output]:
+        return {}
+
+
 def _execute(
     pkg: Path,
     spec: PipelineSpec,
@@ -192,15 +237,26 @@ def _execute(
     attempts: int,
     shown: str,
 ) -> None:
-    from cellops.run.executor import StageExecutionError
-
-    context = package_context(pkg, spec)
-    executor = WarmKernels(context, warm=1, stages=[stage])
-    executor.begin(attempts)
+    # The stage alone: its upstream stages ran elsewhere, their outputs are at the inputs.
+    alone = replace(stage, after=())
+    context = package_context(pkg, replace(spec, stages=(alone,)))
+    values = {n: params[n] for n in stage.parameters}
+    rec = RunRecord("run-stage", spec.name, "running", values, time.time())
+    rec.stages = {stage.name: StageRecord()}
+    run = _OneStage(
+        context,
+        rec,
+        params.get("cellops_inputs", {}),
+        params.get("cellops_outputs"),
+        executed,
+        attempts,
+    )
+    executor = WarmKernels(context, warm=1)
     try:
-        task = StageTask(context, stage, None, executed, params)
-        execute_with_retries(executor, task, attempts)
-    except StageExecutionError as exc:
-        raise _failure(stage, spec, exc.error, shown) from None
+        Scheduler([run], executor, 1).run()
     finally:
         executor.close()
+    srec = rec.stages[stage.name]
+    if srec.status == "failed":
+        error = srec.error or StageError("Error", "the stage failed", None, None)
+        raise _failure(stage, spec, error, shown)
