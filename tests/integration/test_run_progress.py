@@ -41,3 +41,36 @@ def test_piped_progress_never_shows_more_stages_running_than_jobs(tmp_path: Path
             running.discard(name)
         most = max(most, len(running))
     assert most <= 2, proc.stdout
+
+
+@pytest.mark.kernel
+def test_on_a_terminal_the_run_draws_a_live_table_of_its_stages(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    cells = [("x = 1", ["stage:first"]), ("y = x + 1", ["stage:second"])]
+    (tmp_path / "nb.ipynb").write_text(json.dumps(notebook_dict(cells)))
+    cli = [sys.executable, "-m", "cellops.cli"]
+    subprocess.run([*cli, "promote", "nb.ipynb", "-o", "pkg"], cwd=tmp_path, check=True)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [*cli, "run", "pkg"], cwd=tmp_path, stdout=follower, stderr=subprocess.PIPE
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the run has ended
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
+    # The table's header and its last state for each stage, not the piped lines.
+    assert "stage" in screen and "state" in screen, screen
+    assert re.search(r"first\s+done", screen) and re.search(r"second\s+done", screen), screen
+    assert not re.search(r"^  first\s+running", screen, re.M), screen
+    assert "2 ran, 0 cached" in screen

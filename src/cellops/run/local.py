@@ -7,6 +7,7 @@ stage must really run. The run is a graph of one run for the scheduler (``run.sc
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from cellops.run.package_run import PackageRun, RunOptions
 from cellops.run.params import resolve
 from cellops.run.record import RunRecord, StageRecord, failure_lines
 from cellops.run.scheduler import Scheduler
+from cellops.run.terminal import is_terminal
 from cellops.run.warm import WarmKernels
 from cellops.spec import PipelineSpec, load
 
@@ -88,12 +90,20 @@ def run_package(
     records.clean_leftovers(pkg)
     rec, previous = _start_record(pkg, spec, options)
     context = package_context(pkg, spec)
-    run = PackageRun(context, rec, options, out or sys.stdout, previous=previous)
+    stream = out or sys.stdout
+    run = PackageRun(context, rec, options, stream, previous=previous)
     verb = "resuming" if previous else "running"
     run.progress.line(f"{verb} {spec.name}: {len(spec.stages)} stage(s), run {rec.run_id}")
     executor = WarmKernels(context, warm=options.jobs + 1)
+    live = None
+    if not options.quiet and is_terminal(stream):
+        from cellops.run.terminal import LiveTable
+
+        live = LiveTable(stream, [s.name for s in spec.stages])
+        run.progress = live
     try:
-        Scheduler([run], executor, options.jobs).run()
+        with live or contextlib.nullcontext():
+            Scheduler([run], executor, options.jobs).run()
     except KeyboardInterrupt:
         run.progress.line("interrupted: the running stages were stopped", always=True)
         raise

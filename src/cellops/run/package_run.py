@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from cellops import layout
 from cellops.artifact_stores import Store, join, read_manifest, remove_work
@@ -47,6 +47,14 @@ class RunOptions:
     retries: int = 0
     # Whether `cellops run --resume` continues this run (not a run of a batch).
     mark_latest: bool = True
+
+
+class Reporter(Protocol):
+    """Where a run says what its stages do: plain lines (``Progress``) or a live table."""
+
+    def line(self, text: str, *, always: bool = False) -> None: ...
+
+    def stage(self, name: str, state: str, detail: str = "") -> None: ...
 
 
 class Progress:
@@ -97,7 +105,7 @@ class PackageRun:
         self.outputs: dict[str, dict[str, Output]] = {}
         self.save_lock = threading.Lock()
         width = max(len(s.name) for s in self.spec.stages)
-        self.progress = Progress(out, options.quiet, width)
+        self.progress: Reporter = Progress(out, options.quiet, width)
 
     # -- bookkeeping -------------------------------------------------------------------
     def save(self) -> None:
