@@ -15,6 +15,7 @@ from pathlib import Path
 from cellops import __version__
 from cellops.errors import CellopsError
 from cellops.fsutil import atomic_write
+from cellops.layout import LOCK_FILE
 from cellops.run.params import resolve
 from cellops.spec import load
 from cellops.templating import render
@@ -40,7 +41,7 @@ def repo_root(path: Path) -> Path | None:
 
 
 def _python(package: Path) -> str:
-    head = (package / "requirements.lock").read_text(encoding="utf-8").split("\n", 1)[0]
+    head = (package / LOCK_FILE).read_text(encoding="utf-8").split("\n", 1)[0]
     m = _PY_HEADER.search(head)
     return m.group(1) if m else "3.11"
 

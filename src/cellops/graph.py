@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from typing import Literal
 
 from cellops.analysis import (
@@ -298,46 +299,36 @@ class _Flow:
         return -1
 
     def order(self, edges: dict[tuple[str, str], tuple[set[str], bool]]) -> list[TaggedStage]:
-        """Kahn's algorithm, taking the earliest stage in the notebook among the ready ones."""
+        """A topological order taking the earliest stage in the notebook among the ready ones.
+
+        A cycle is reported as a diagnostic and the stages keep their notebook order.
+        """
         stages = {s.name: s for s in self.tagged.stages}
-        indeg = {n: 0 for n in stages}
-        succ: dict[str, list[str]] = {n: [] for n in stages}
+        sorter: TopologicalSorter[str] = TopologicalSorter({n: set() for n in stages})
         for a, b in edges:
-            indeg[b] += 1
-            succ[a].append(b)
-        ready = sorted((n for n, d in indeg.items() if d == 0), key=self.position)
+            sorter.add(b, a)
+        try:
+            sorter.prepare()
+        except CycleError as exc:
+            self.report_cycle(edges, list(exc.args[1]))
+            return list(self.tagged.stages)
         out: list[TaggedStage] = []
-        while ready:
-            n = ready.pop(0)
-            out.append(stages[n])
-            for m in succ[n]:
-                indeg[m] -= 1
-                if indeg[m] == 0:
-                    ready.append(m)
-                    ready.sort(key=self.position)
-        if len(out) < len(stages):
-            self.report_cycle(edges, {n for n, d in indeg.items() if d > 0})
-            out.extend(s for s in self.tagged.stages if s not in out)
+        ready: list[str] = []
+        while sorter.is_active():
+            ready = sorted([*ready, *sorter.get_ready()], key=self.position)
+            name = ready.pop(0)
+            out.append(stages[name])
+            sorter.done(name)
         return out
 
     def report_cycle(
-        self, edges: dict[tuple[str, str], tuple[set[str], bool]], left: set[str]
+        self, edges: dict[tuple[str, str], tuple[set[str], bool]], found: list[str]
     ) -> None:
-        succ = {
-            n: sorted((b for (a, b) in edges if a == n and b in left), key=self.position)
-            for n in left
-        }
-        start = min(left, key=self.position)
-        path = [start]
-        seen = {start: 0}
-        node = start
-        while True:
-            node = succ[node][0]
-            if node in seen:
-                cycle = [*path[seen[node] :], node]
-                break
-            seen[node] = len(path)
-            path.append(node)
+        # graphlib gives the cycle in data-flow order, closed (first == last); it is shown
+        # from its earliest stage in the notebook.
+        ring = found[:-1]
+        first = min(range(len(ring)), key=lambda k: self.position(ring[k]))
+        cycle = [*ring[first:], *ring[:first], ring[first]]
         links = []
         culprit = None
         for a, b in itertools.pairwise(cycle):
@@ -349,8 +340,8 @@ class _Flow:
                 links.append(f"{b} after:{a} ({self.nb.cells[idx].label})")
             else:
                 links.append(f"{b} uses {', '.join(sorted(names))} from {a}")
-        first = self.nb.cells[
-            min(stages.first_cell for stages in self.tagged.stages if stages.name in left)
+        start = self.nb.cells[
+            min(stage.first_cell for stage in self.tagged.stages if stage.name in cycle)
         ]
         self.diags.append(
             diagnostic(
@@ -358,7 +349,7 @@ class _Flow:
                 "cycle",
                 "stages form a cycle: " + " -> ".join(cycle) + " (" + "; ".join(links) + "); "
                 "remove an after: tag or move the code so data flows one way",
-                culprit or first,
+                culprit or start,
                 cycle[0],
             )
         )

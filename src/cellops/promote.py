@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cellops import __version__
+from cellops import __version__, layout
 from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
 from cellops.graph import PipelineGraph, StageFlow, build_graph
 from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
 from cellops.lock import lock_text
 from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
-from cellops.spec import SPEC_FILE, EdgeSpec, Parameter, PipelineSpec, StageSpec, dumps
+from cellops.spec import EdgeSpec, Parameter, PipelineSpec, StageSpec, dumps
+from cellops.stage_code import stage_facts
 from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
 from cellops.templating import render
 
@@ -157,7 +158,7 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
     stages = tuple(
         StageSpec(
             name=f.name,
-            notebook=f"stages/{f.name}.ipynb",
+            notebook=layout.stage_notebook(f.name),
             cells=tuple(nb.cells[i].id for i in f.stage.cells),
             parameters=f.parameters,
             inputs=f.sources,
@@ -183,13 +184,19 @@ def package_files(
     a: Analysis, name: str, require: Sequence[str] = ()
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
     spec = build_spec(a, name)
-    files: dict[str, bytes] = {SPEC_FILE: dumps(spec).encode()}
+    files: dict[str, bytes] = {}
     modules: set[str] = set()
+    stages = []
     for flow, stage in zip(a.graph.stages, spec.stages, strict=True):
-        files[stage.notebook] = dumps_notebook(_stage_notebook(a, flow, spec, stage)).encode()
+        stage_nb = _stage_notebook(a, flow, spec, stage)
+        data = dumps_notebook(stage_nb).encode()
+        files[stage.notebook] = data
+        stages.append(replace(stage, **stage_facts(stage_nb, data)))
         modules.update(flow.imports)
+    spec = replace(spec, stages=tuple(stages))
+    files[layout.SPEC_FILE] = dumps(spec).encode()
     lock = lock_text(sorted(modules), require)
-    files["requirements.lock"] = lock.encode()
+    files[layout.LOCK_FILE] = lock.encode()
     files[DOCKERFILE] = dockerfile(spec, base_for_lock(lock)).encode()
     files[DOCKERIGNORE] = dockerignore().encode()
     files["README.md"] = render("README.md.j2", spec=spec).encode()
@@ -224,6 +231,6 @@ def promote(
     pipeline_name = name or default_stage_name(str(notebook))
     spec, files = package_files(a, pipeline_name, require)
     target = Path(output) if output is not None else default_output(notebook)
-    replace_tree(target, files, marker=SPEC_FILE)
+    replace_tree(target, files, marker=layout.SPEC_FILE)
     warnings = tuple(d for d in a.diagnostics if d.severity == "warning")
     return PromoteResult(target, spec, tuple(sorted(files)), warnings)

@@ -9,10 +9,12 @@ from typing import Any
 import yaml
 
 from cellops.errors import PackageError
+
+# Re-exported for modules that still import it from here; the name lives in cellops.layout.
+from cellops.layout import SPEC_FILE as SPEC_FILE
 from cellops.tags import StageOptions
 
 SCHEMA_VERSION = 1
-SPEC_FILE = "pipeline.yaml"
 PARAM_TYPES = ("int", "float", "str", "bool", "list", "dict", "none")
 
 
@@ -33,6 +35,12 @@ class StageSpec:
     outputs: tuple[str, ...] = ()
     after: tuple[str, ...] = ()  # every upstream stage (data and explicit)
     options: StageOptions = field(default_factory=StageOptions)
+    # What promote knew, so a run re-reads no notebook: the top-level modules the stage's code
+    # imports (the warm kernels' prelude), the digest of its normalised code (the cache key)
+    # and the sha256 of the notebook file that digest was taken from. Empty in older specs.
+    imports: tuple[str, ...] = ()
+    code_sha256: str = ""
+    notebook_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,9 @@ def to_dict(spec: PipelineSpec) -> dict[str, Any]:
                 "outputs": list(s.outputs),
                 "after": list(s.after),
                 "options": s.options.to_dict(),
+                "imports": list(s.imports),
+                "code_sha256": s.code_sha256,
+                "notebook_sha256": s.notebook_sha256,
             }
             for s in spec.stages
         },
@@ -154,6 +165,9 @@ def from_dict(data: Any, where: str = SPEC_FILE) -> PipelineSpec:
                 outputs=tuple(s.get("outputs") or ()),
                 after=tuple(s.get("after") or ()),
                 options=options,
+                imports=tuple(str(m) for m in s.get("imports") or ()),
+                code_sha256=str(s.get("code_sha256") or ""),
+                notebook_sha256=str(s.get("notebook_sha256") or ""),
             )
         )
     edges = tuple(

@@ -91,3 +91,24 @@ def test_artifacts_without_dask_is_refused_before_anything_runs(tmp_path: Path) 
     with pytest.raises(CellopsError, match="--executor dask"):
         prepare_batch(nb, {"a": [1, 2]}, artifacts="s3://bucket/sweep")
     assert not (tmp_path / ".cellops").exists()  # not even promoted
+
+
+@pytest.mark.kernel
+def test_dask_sweep_executions_are_tracked_with_run_ids_and_source_cells(
+    tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cellops.tracking import query
+
+    db = tmp_path / "tracking.db"
+    monkeypatch.setenv("CELLOPS_TRACKING_DB", str(db))
+    nb = write_notebook(tmp_path / "nb.ipynb", CELLS)
+    cellops.batch(nb, {"a": [1, 2]}, jobs=2, executor="dask", scheduler=scheduler)
+    runs = latest_batch(tmp_path / ".cellops" / "batch" / "nb-pipeline")["runs"]
+    for run in runs:
+        frame = query.executions(db, run_id=run["run_id"])
+        # The stage notebooks ran in a worker's temporary folder; the context came with them.
+        assert sorted(zip(frame["cell_id"], frame["stage"], strict=True)) == [
+            ("c1", "prep"),
+            ("c2", "score"),
+        ], run
+        assert set(frame["notebook"]) == {str(nb)}

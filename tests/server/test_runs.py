@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -133,6 +134,27 @@ async def test_cancel_interrupts_a_long_run(api: Fetch, jp_root_dir: Path) -> No
     twice = await api("DELETE", "runs", run_id, params={"package": package})
     assert twice.status == 409, str(twice)
     assert "already finished" in twice.body["message"]
+    assert _children_of_this_process_running("cellops.cli") == []
+
+
+@pytest.mark.kernel
+async def test_cancel_stops_a_run_even_when_the_server_ignores_sigint(
+    api: Fetch, jp_root_dir: Path
+) -> None:
+    # A server started in a shell's background ignores SIGINT, and its children inherit that:
+    # the runner must still stop its kernels and record the run itself, not wait to be killed.
+    package = await promoted(api, jp_root_dir, SLOW, "slow")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        run_id = await start(api, package)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    await wait_for_run(api, package, run_id, until=running("slow"))
+    cancelled = await api("DELETE", "runs", run_id, params={"package": package})
+    assert cancelled.status == 200, str(cancelled)
+    assert cancelled.body["status"] == "interrupted", cancelled.body
+    slow = next(s for s in cancelled.body["stages"] if s["name"] == "slow")
+    assert slow["error"]["ename"] == "KeyboardInterrupt", slow  # stopped, not killed
     assert _children_of_this_process_running("cellops.cli") == []
 
 

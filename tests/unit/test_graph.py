@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cellops.notebook import parse_notebook
 from cellops.promote import analyse
@@ -149,3 +153,39 @@ def test_stage_order_is_topological_and_stable() -> None:
         ]
     )
     assert [f.name for f in g.stages] == ["first", "third", "second"]
+
+
+# -- order and cycles, for any set of after: edges ---------------------------------------------
+
+
+@st.composite
+def _after_edges(draw):  # type: ignore[no-untyped-def]
+    """Stage count and, for each stage, the stages it is after (any of them: cycles too)."""
+    n = draw(st.integers(2, 6))
+    return n, [draw(st.sets(st.integers(0, n - 1).filter(lambda j, i=i: j != i))) for i in range(n)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(_after_edges())
+def test_order_respects_every_edge_or_names_a_real_cycle(case) -> None:  # type: ignore[no-untyped-def]
+    n, after = case
+    cells = [
+        (f"v{i} = {i}", [f"stage:s{i}", *(f"after:s{j}" for j in sorted(after[i]))])
+        for i in range(n)
+    ]
+    g = graph(cells)
+    cycles = [d for d in g.errors if d.code == "cycle"]
+    names = [f.name for f in g.stages]
+    assert sorted(names) == sorted(f"s{i}" for i in range(n))
+    if not cycles:
+        pos = {name: k for k, name in enumerate(names)}
+        assert all(pos[f"s{j}"] < pos[f"s{i}"] for i in range(n) for j in after[i])
+        # Free stages keep the notebook's order: the earliest ready stage goes first.
+        if not any(after):
+            assert names == [f"s{i}" for i in range(n)]
+        return
+    (d,) = cycles
+    shown = d.message.split("stages form a cycle: ", 1)[1].split(" (", 1)[0].split(" -> ")
+    assert shown[0] == shown[-1] and len(shown) >= 3
+    for a, b in itertools.pairwise(shown):  # each link is an after: tag in the notebook
+        assert int(a[1:]) in after[int(b[1:])], d.message

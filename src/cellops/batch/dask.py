@@ -1,9 +1,10 @@
-"""Running a sweep's stages on a ``dask.distributed`` cluster.
+"""An ``Executor`` that runs a sweep's stages on a ``dask.distributed`` cluster.
 
-The sweep is still scheduled here (cache keys, shared stages, retries, records): only the
-execution of a stage notebook moves to a worker. The worker gets the notebook's content and its
-parameters, runs it through papermill in a kernel from its own warm pool, writes the stage's
-outputs to the shared artifact location and sends the executed notebook back. So workers need
+The sweep is still scheduled on this machine (``run.scheduler``: cache keys, shared stages,
+retries, records): only the execution of a stage notebook moves to a worker. The worker gets
+the notebook's content, its parameters and its tracking context, runs it through papermill in
+a kernel from its own warm pool, writes the stage's outputs to the shared artifact location
+and sends the executed notebook back. So workers need
 cellops and the notebook's libraries installed, and a location every one of them reaches for the
 artifacts (``--artifacts``): a path they all mount or an object-store URL (``s3://bucket/prefix``,
 credentials from the environment, as fsspec reads them). By default it is the package's own
@@ -21,25 +22,24 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from cellops.batch.target import Target
 from cellops.errors import CellopsError
-from cellops.run.local import PackageRun
+from cellops.run.context import PackageContext, StageTask
+from cellops.run.prelude import prelude_code
 from cellops.run.record import StageError
-from cellops.spec import StageSpec
 
-_pools: dict[tuple[str, str], Any] = {}
+_pools: dict[tuple[str, str, str], Any] = {}
 _pools_lock = threading.Lock()
 
 
-def _worker_pool(kernel: str, cwd: str) -> Any:
-    """This worker process's warm kernels, one pool per kernel and working directory."""
+def _worker_pool(kernel: str, cwd: str, prelude: str) -> Any:
+    """This worker process's warm kernels, one pool per kernel, working directory and prelude."""
     from cellops.run.kernels import KernelPool
 
     with _pools_lock:
-        pool = _pools.get((kernel, cwd))
+        pool = _pools.get((kernel, cwd, prelude))
         if pool is None:
-            pool = KernelPool(kernel, cwd, total=1 << 30, warm=1)
-            _pools[(kernel, cwd)] = pool
+            pool = KernelPool(kernel, cwd, total=1 << 30, warm=1, prelude=prelude)
+            _pools[(kernel, cwd, prelude)] = pool
         return pool
 
 
@@ -59,13 +59,20 @@ def run_on_worker(
     kernel: str,
     timeout: int | None,
     cwd: str,
-    run_id: str | None = None,
+    prelude: str = "",
+    tracking: dict[str, Any] | None = None,
 ) -> tuple[bytes, StageError | None]:
-    """Execute one stage notebook on this worker: (executed notebook, error or None)."""
-    from cellops.run.execute import StageExecutionError, execute_stage
+    """Execute one stage notebook on this worker: (executed notebook, error or None).
+
+    ``tracking`` is the stage's context from the scheduler (database, source notebook, run id,
+    stage): the notebook sits in a temporary folder here, so nothing could be derived from it.
+    ``prelude`` is what the warm kernels run first (imports, the tracking hook), as locally.
+    """
+    from cellops.run.execute import execute_stage
+    from cellops.run.executor import StageExecutionError
 
     workdir = cwd if os.path.isdir(cwd) else tempfile.gettempdir()
-    pool = _worker_pool(kernel, workdir)
+    pool = _worker_pool(kernel, workdir, prelude)
     with tempfile.TemporaryDirectory(prefix="cellops-stage-") as tmp:
         source, executed = Path(tmp) / "stage.ipynb", Path(tmp) / "executed.ipynb"
         source.write_text(json.dumps(notebook), encoding="utf-8")
@@ -78,17 +85,17 @@ def run_on_worker(
                 parameters,
                 kernel_name=kernel,
                 timeout=timeout,
-                run_id=run_id,
+                tracking=tracking,
             )
         except StageExecutionError as exc:
             error = exc.error
         return (executed.read_bytes() if executed.exists() else b""), error
 
 
-class DaskStages:
-    """A client of the cluster that runs ``PackageRun`` stages on it (see ``bind``)."""
+class DaskExecutor:
+    """A client of the cluster; executes each task on a worker."""
 
-    def __init__(self, scheduler: str | None, target: Target) -> None:
+    def __init__(self, scheduler: str | None, context: PackageContext) -> None:
         try:
             # Typed as Any: distributed's API is not annotated.
             distributed: Any = importlib.import_module("distributed")
@@ -96,7 +103,8 @@ class DaskStages:
             raise CellopsError(
                 "--executor dask needs dask.distributed: pip install 'cellops[dask]'"
             ) from None
-        self.target = target
+        self.context = context
+        self.prelude = prelude_code(context.imported())
         self.cluster: Any = None
         self.client: Any
         if scheduler:
@@ -117,54 +125,50 @@ class DaskStages:
             )
             self.client = distributed.Client(self.cluster)
 
-    def threads(self) -> int:
+    def slots(self) -> int | None:
         return max(1, int(sum(self.client.nthreads().values())))
 
-    def bind(self, run: PackageRun, artifacts: str | None) -> None:
-        """Make ``run`` execute its stages on the cluster, artifacts under ``artifacts``."""
-        if artifacts:
-            from cellops.artifact_stores import is_url, join, open_store
+    def begin(self, expected: int) -> None:
+        pass  # the workers keep their own warm kernels
 
-            root = artifacts if is_url(artifacts) else str(Path(artifacts).resolve())
-            run.store = open_store(join(root, "artifacts"))
-            run.work_root = join(root, "work", run.rec.run_id)
+    def expect_fewer(self, count: int) -> None:
+        pass
 
-        def execute_notebook(stage: StageSpec, executed: Path, params: dict[str, Any]) -> None:
-            self.execute(run, stage, executed, params)
+    def execute(self, task: StageTask) -> None:
+        from cellops.run.execute import restore_input_path
+        from cellops.run.executor import StageExecutionError
 
-        run.execute_notebook = execute_notebook  # type: ignore[method-assign]
-
-    def execute(
-        self, run: PackageRun, stage: StageSpec, executed: Path, params: dict[str, Any]
-    ) -> None:
-        from cellops.run.execute import StageExecutionError, restore_input_path
-
-        notebook = run.package / stage.notebook
-        content = json.loads(notebook.read_text(encoding="utf-8"))
+        content = json.loads(task.notebook.read_text(encoding="utf-8"))
         future = self.client.submit(
             run_on_worker,
             content,
-            params,
-            run.spec.kernel,
-            stage.options.timeout,
-            str(self.target.workdir),
-            run.rec.run_id,  # the tracking store records the stage's cells under this run
+            task.parameters,
+            self.context.spec.kernel,
+            task.stage.options.timeout,
+            str(self.context.workdir),
+            self.prelude,
+            task.tracking(),
             pure=False,
-            key=f"cellops-{run.rec.run_id}-{stage.name}-{os.urandom(3).hex()}",
+            key=f"cellops-{task.run_id}-{task.stage.name}-{os.urandom(3).hex()}",
         )
         data, error = future.result()
-        executed.parent.mkdir(parents=True, exist_ok=True)
+        task.executed.parent.mkdir(parents=True, exist_ok=True)
         if data:
-            executed.write_bytes(data)
-            restore_input_path(executed, notebook)
+            task.executed.write_bytes(data)
+            restore_input_path(task.executed, task.notebook)
         if error is not None:
             raise StageExecutionError(error)
 
-    def close(self, stop: bool = False) -> None:
-        """Disconnect; ``stop`` (Ctrl-C, cancel) first stops the stages running on workers."""
+    def stop(self) -> None:
+        """Stop the stages running on workers (Ctrl-C, cancel)."""
         # A worker that is gone has no kernels left to stop.
         with contextlib.suppress(Exception):
-            self.client.run(close_worker_pools, stop)
+            self.client.run(close_worker_pools, True)
+
+    def close(self) -> None:
+        """Disconnect; the workers' warm kernels are shut down."""
+        with contextlib.suppress(Exception):
+            self.client.run(close_worker_pools, False)
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

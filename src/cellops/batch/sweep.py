@@ -21,16 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from cellops import layout
 from cellops.batch.grid import SweepPlan, run_key
 from cellops.batch.progress import BatchProgress, TerminalProgress
 from cellops.batch.results import run_row, save
-from cellops.batch.schedule import Scheduler
 from cellops.batch.target import Target
 from cellops.errors import CellopsError
-from cellops.fsutil import STATE_DIR, atomic_write
+from cellops.fsutil import atomic_write
 from cellops.run import record as records
-from cellops.run.local import PackageRun, RunOptions
+from cellops.run.context import PackageContext, package_context
+from cellops.run.executor import Executor
+from cellops.run.package_run import PackageRun, RunOptions
 from cellops.run.record import RunRecord, StageRecord
+from cellops.run.scheduler import Scheduler
+from cellops.run.warm import WarmKernels
 
 EXECUTORS = ("local", "dask")
 
@@ -47,14 +51,14 @@ class BatchOptions:
 
 
 def batches_dir(package: Path) -> Path:
-    return package / STATE_DIR / "batches"
+    return layout.batches_dir(package)
 
 
 def latest_batch(package: Path) -> dict[str, Any] | None:
     try:
-        batch_id = (batches_dir(package) / "latest").read_text(encoding="utf-8").strip()
+        batch_id = (batches_dir(package) / layout.LATEST).read_text(encoding="utf-8").strip()
         data: dict[str, Any] = json.loads(
-            (batches_dir(package) / batch_id / "batch.json").read_text(encoding="utf-8")
+            (batches_dir(package) / batch_id / layout.BATCH_FILE).read_text(encoding="utf-8")
         )
     except (OSError, ValueError):
         return None
@@ -132,8 +136,8 @@ class Batch:
         from cellops.artifact_stores import join
 
         if self.options.artifacts:
-            return join(self.options.artifacts, "artifacts")
-        return str(self.target.package / STATE_DIR / "artifacts")
+            return join(self.options.artifacts, layout.SHARED_ARTIFACTS)
+        return str(layout.artifacts_dir(self.target.package))
 
     def _save_state(self) -> None:
         runs = [
@@ -156,8 +160,8 @@ class Batch:
             "executed": self.executed,
             "runs": runs,
         }
-        atomic_write(self.dir / "batch.json", json.dumps(data, indent=1, default=repr))
-        atomic_write(batches_dir(self.target.package) / "latest", self.batch_id + "\n")
+        atomic_write(self.dir / layout.BATCH_FILE, json.dumps(data, indent=1, default=repr))
+        atomic_write(batches_dir(self.target.package) / layout.LATEST, self.batch_id + "\n")
 
     def rows(self) -> list[dict[str, Any]]:
         """The rows of the runs finished so far, in run order (JSON-safe)."""
@@ -173,12 +177,20 @@ class Batch:
         return frame(self.rows())
 
     # -- running --------------------------------------------------------------------------
-    def _new_run(self, i: int) -> PackageRun:
+    def _new_run(self, i: int, context: PackageContext) -> PackageRun:
         spec = self.target.spec
         options = RunOptions(jobs=1, quiet=True, retries=self.options.retries, mark_latest=False)
         rec = RunRecord(self.run_ids[i], spec.name, "running", dict(self.plan.runs[i]), time.time())
         rec.stages = {s.name: StageRecord() for s in spec.stages}
-        return PackageRun(self.target.package, spec, rec, options, sys.stderr)
+        store, work_root = None, None
+        if self.options.artifacts:
+            from cellops.artifact_stores import is_url, join, open_store
+
+            given = self.options.artifacts
+            root = given if is_url(given) else str(Path(given).resolve())
+            store = open_store(join(root, layout.SHARED_ARTIFACTS))
+            work_root = join(root, layout.SHARED_WORK, rec.run_id)
+        return PackageRun(context, rec, options, sys.stderr, store=store, work_root=work_root)
 
     def _reuse_earlier(self, i: int) -> None:
         rec = records.load(self.target.package, self.run_ids[i])
@@ -189,26 +201,27 @@ class Batch:
     def run(self) -> list[dict[str, Any]]:
         """Run every run not finished yet; returns the rows. Ctrl-C: finished rows are kept."""
         self.progress.started = time.time()
+        records.clean_leftovers(self.target.package)
         todo = [i for i in range(len(self.plan.runs)) if i not in self.finished_before]
         for i in self.finished_before:
             self._reuse_earlier(i)
-        runs = [self._new_run(i) for i in todo]
-        backend = self._backend(runs)
-        scheduler = Scheduler(
-            runs, self._jobs(backend), on_run_end=lambda k: self._ended(todo[k], runs[k])
+        target = self.target
+        context = package_context(
+            target.package, target.spec, workdir=target.workdir, notebook=target.notebook
         )
-        if backend is None:
-            scheduler.pool_factory = lambda remaining: self._local_pool(remaining, scheduler.jobs)
+        runs = [self._new_run(i, context) for i in todo]
+        executor = self._executor(context, bool(runs))
+        jobs = self.options.jobs or executor.slots() or os.cpu_count() or 1
+        scheduler = Scheduler(
+            runs, executor, jobs, on_run_end=lambda k: self._ended(todo[k], runs[k])
+        )
         self._save_state()
         self.terminal.draw(self.progress)
         completed = False
         try:
             completed = scheduler.run(self.cancel_event)
         finally:
-            if scheduler.pool is not None:
-                scheduler.pool.close()
-            if backend is not None:
-                backend.close(stop=not completed)
+            executor.close()
             self.executed = dict(scheduler.executed)
             self._finish(completed)
         return self.rows()
@@ -235,36 +248,12 @@ class Batch:
         self._save_state()
         self.result_files = save(self.rows(), self.dir)
 
-    def _jobs(self, backend: Any) -> int:
-        if self.options.jobs:
-            return self.options.jobs
-        if backend is not None:
-            return int(backend.threads())
-        return os.cpu_count() or 1
+    def _executor(self, context: PackageContext, needed: bool) -> Executor:
+        if self.options.executor == "dask" and needed:
+            from cellops.batch.dask import DaskExecutor
 
-    def _local_pool(self, remaining: int, jobs: int) -> Any:
-        """One pool of warm kernels for the whole sweep, started when a stage must run."""
-        from cellops.run.kernels import KernelPool
-        from cellops.run.prelude import prelude_code
-
-        spec = self.target.spec
-        return KernelPool(
-            spec.kernel,
-            str(self.target.workdir),
-            total=remaining,
-            warm=jobs + 1,
-            prelude=prelude_code(self.target.package / s.notebook for s in spec.stages),
-        )
-
-    def _backend(self, runs: list[PackageRun]) -> Any:
-        if self.options.executor != "dask" or not runs:
-            return None
-        from cellops.batch.dask import DaskStages
-
-        backend = DaskStages(self.options.scheduler, self.target)
-        for run in runs:
-            backend.bind(run, self.options.artifacts)
-        return backend
+            return DaskExecutor(self.options.scheduler, context)
+        return WarmKernels(context, warm=(self.options.jobs or os.cpu_count() or 1) + 1)
 
     # -- in the background (the server) ----------------------------------------------------
     def start(self) -> Batch:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cellops import layout
 from cellops.errors import PackageError, ParameterError
-from cellops.fsutil import STATE_DIR
 from cellops.spec import PipelineSpec, load
 
 
@@ -24,7 +24,7 @@ class Target:
 
 
 def notebook_package(notebook: Path) -> Path:
-    return notebook.parent / STATE_DIR / "batch" / f"{notebook.stem}-pipeline"
+    return layout.notebook_package(notebook)
 
 
 def resolve_target(path: str | Path) -> Target:

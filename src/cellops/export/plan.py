@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from cellops.errors import CellopsError, PackageError
 from cellops.image.requirements import LOCK, pins
+from cellops.layout import SPEC_FILE
 from cellops.lock import canonical
 from cellops.spec import Parameter, PipelineSpec, StageSpec
 
@@ -327,7 +328,7 @@ def make_plan(
 
 def require_package(package: str | Path) -> Path:
     path = Path(package).resolve()
-    if not (path / "pipeline.yaml").is_file():
+    if not (path / SPEC_FILE).is_file():
         raise PackageError(
             f"{package} is not a pipeline package (no pipeline.yaml); make one with "
             "`cellops promote NOTEBOOK`"

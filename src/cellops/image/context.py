@@ -19,6 +19,7 @@ from cellops.errors import CellopsError
 from cellops.fsutil import STATE_DIR, atomic_write
 from cellops.image.pipconf import CA_SECRET, SECRET_IDS, PipConfig
 from cellops.image.requirements import WHEELS
+from cellops.layout import LOCK_FILE
 from cellops.spec import PipelineSpec
 from cellops.templating import render
 
@@ -49,7 +50,7 @@ def base_for_lock(lock: str) -> str:
 
 
 def default_base(package: Path) -> str:
-    return base_for_lock((package / "requirements.lock").read_text(encoding="utf-8"))
+    return base_for_lock((package / LOCK_FILE).read_text(encoding="utf-8"))
 
 
 def static_labels(spec: PipelineSpec) -> dict[str, str]:

@@ -19,9 +19,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from cellops.errors import PackageError
+from cellops.layout import LOCK_FILE
 from cellops.lock import canonical
 
-LOCK = "requirements.lock"
+LOCK = LOCK_FILE  # the name export messages use
 WHEELS = "wheels"
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)")
 

@@ -1,9 +1,9 @@
 """Stage cache keys and entries.
 
-A stage's key covers what can change its outputs: its code normalised (comments, blank lines
-and markdown do not count), the values of the parameters it reads, the hashes of its inputs,
-the requirements lock and the kernel. Entries are small JSON files written atomically, so a
-crash leaves either the old entry or the new one.
+A stage's key covers what can change its outputs: its normalised code's digest (comments,
+blank lines and markdown do not count; ``run.context``), the values of the parameters it
+reads, the hashes of its inputs, the requirements lock and the kernel. Entries are small JSON
+files written atomically, so a crash leaves either the old entry or the new one.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cellops.analysis import normalize_code
-from cellops.fsutil import STATE_DIR, atomic_write
+from cellops import layout
+from cellops.fsutil import atomic_write
 from cellops.spec import PipelineSpec, StageSpec
 
-KEY_VERSION = 1
+# 2: the code enters the key as the digest promote stored, not as the normalised text.
+KEY_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,6 @@ def outputs_from_dict(data: dict[str, dict[str, str]]) -> dict[str, Output]:
     return {n: Output(o["sha256"], o["ext"]) for n, o in data.items()}
 
 
-def stage_code(package: Path, stage: StageSpec) -> str:
-    """The normalised code of a stage notebook, without its parameters cell."""
-    nb = json.loads((package / stage.notebook).read_text(encoding="utf-8"))
-    parts = []
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        if "parameters" in (cell.get("metadata") or {}).get("tags", []):
-            continue
-        src = cell.get("source", "")
-        parts.append(normalize_code("".join(src) if isinstance(src, list) else src))
-    return "\n\x00\n".join(parts)
-
-
 def file_sha256(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -61,7 +48,7 @@ def file_sha256(path: Path) -> str:
 
 
 def cache_key(
-    package: Path,
+    code: str,
     spec: PipelineSpec,
     stage: StageSpec,
     params: dict[str, Any],
@@ -72,7 +59,7 @@ def cache_key(
         "v": KEY_VERSION,
         "stage": stage.name,
         "kernel": spec.kernel,
-        "code": stage_code(package, stage),
+        "code": code,  # the digest of the normalised code (PackageContext.code)
         "params": {name: params[name] for name in stage.parameters},
         "inputs": inputs,
         "lock": lock_sha,
@@ -83,7 +70,7 @@ def cache_key(
 
 class Cache:
     def __init__(self, package: Path) -> None:
-        self.root = package / STATE_DIR / "cache"
+        self.root = layout.cache_dir(package)
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"

@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from cellops import layout
+from cellops.run.executor import StageExecutionError
 from cellops.run.kernels import KernelPool
 from cellops.run.record import StageError
 
@@ -42,7 +44,7 @@ def with_metrics_cell(notebook: dict[str, Any]) -> dict[str, Any]:
 
 
 def _prepare_input(notebook: Path, executed: Path) -> Path:
-    prepared = executed.with_name(f".{executed.stem}.input.ipynb")
+    prepared = layout.prepared_input(executed)
     data = json.loads(notebook.read_text(encoding="utf-8"))
     prepared.write_text(json.dumps(with_metrics_cell(data)), encoding="utf-8")
     return prepared
@@ -56,12 +58,6 @@ def restore_input_path(executed: Path, notebook: Path) -> None:
     except (OSError, ValueError, KeyError, TypeError):
         return
     executed.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-class StageExecutionError(Exception):
-    def __init__(self, error: StageError) -> None:
-        super().__init__(f"{error.ename}: {error.evalue}")
-        self.error = error
 
 
 def _failing_cell(executed: Path) -> tuple[int | None, str | None]:
@@ -107,9 +103,12 @@ def execute_stage(
     *,
     kernel_name: str,
     timeout: int | None,
-    run_id: str | None = None,
+    tracking: dict[str, Any] | None = None,
 ) -> None:
-    """Execute ``notebook`` into ``executed``; raise StageExecutionError naming the cell."""
+    """Execute ``notebook`` into ``executed``; raise StageExecutionError naming the cell.
+
+    ``tracking`` (``StageTask.tracking``): where the kernel files the cells' executions.
+    """
     _skip_slow_format_checker()
     import papermill as pm
 
@@ -138,7 +137,7 @@ def execute_stage(
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
-            **tag_cells(km, notebook, run_id),
+            **tag_cells(km, tracking),
         )
     except pm.PapermillExecutionError as exc:
         index, label = _failing_cell(executed)

@@ -12,10 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import threading
 from collections import deque
 from typing import Any
+
+from cellops.run import liveness
+
+PRELUDE_TIMEOUT = 300  # seconds, as the prelude's own execution timeout
 
 
 class KernelPool:
@@ -44,7 +47,10 @@ class KernelPool:
         self.lock = threading.Lock()
         self.everything: list[Any] = []
         self.stoppers: list[threading.Thread] = []
-        self.sockets = tempfile.mkdtemp(prefix="cellops-k-")
+        # Set once a kernel's prelude has run: it installs the tracking hook, so a stage sent
+        # before it would run untracked (a kernel taken the moment it was started).
+        self.warmed: dict[int, threading.Event] = {}
+        self.sockets = liveness.sockets_dir()
         with self.lock:
             for _ in range(min(warm, total)):
                 self._start_one()
@@ -66,6 +72,7 @@ class KernelPool:
         env["PYTHONHASHSEED"] = "0"
         run_sync(km.start_kernel)(cwd=self.cwd, env=env)
         if self.prelude:
+            self.warmed[id(km)] = threading.Event()
             t = threading.Thread(target=self._warm_up, args=(km,), daemon=True)
             t.start()
         self.to_start -= 1
@@ -92,15 +99,18 @@ class KernelPool:
                     self.prelude,
                     silent=True,
                     store_history=False,
-                    timeout=300,
+                    timeout=PRELUDE_TIMEOUT,
                     output_hook=lambda msg: None,
                 )
             finally:
                 kc.stop_channels()
 
         # A prelude that fails only loses the head start; the stage still runs.
-        with contextlib.suppress(Exception):
-            run_sync(go)()
+        try:
+            with contextlib.suppress(Exception):
+                run_sync(go)()
+        finally:
+            self.warmed[id(km)].set()
 
     def take(self) -> Any:
         """A started kernel manager; another one begins starting for the next taker."""
@@ -110,7 +120,10 @@ class KernelPool:
             km = self.ready.popleft()
             if self.to_start > 0 and len(self.ready) < self.warm:
                 self._start_one()
-            return km
+        warmed = self.warmed.get(id(km))  # kept: the warm-up thread sets it
+        if warmed is not None:
+            warmed.wait(PRELUDE_TIMEOUT)
+        return km
 
     def expect_fewer(self, count: int = 1) -> None:
         """``count`` of the kernels announced in ``total`` will not be needed after all (a sweep

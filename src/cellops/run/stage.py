@@ -17,15 +17,21 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from cellops import layout
 from cellops.artifact_stores import join, read_manifest
 from cellops.artifacts import MANIFEST
 from cellops.errors import ArtifactError, CellopsError, StageFailed
-from cellops.fsutil import STATE_DIR
+from cellops.run.cache import Output
+from cellops.run.context import PackageContext, package_context
+from cellops.run.package_run import PackageRun, RunOptions
 from cellops.run.params import resolve
+from cellops.run.record import RunRecord, StageError, StageRecord, failure_lines
+from cellops.run.scheduler import Scheduler
+from cellops.run.warm import WarmKernels
 from cellops.spec import PipelineSpec, StageSpec, load
 
 
@@ -117,12 +123,8 @@ def input_paths(stage: StageSpec, locations: dict[str, str]) -> dict[str, str]:
     return paths
 
 
-def _failure(stage: StageSpec, spec: PipelineSpec, error: Any, executed: str) -> Exception:
-    where = f" in {error.source_cell} of {spec.source_notebook}" if error.source_cell else ""
-    message = (
-        f"stage '{stage.name}' failed{where}: {error.ename}: {error.evalue}\n"
-        f"  executed notebook: {executed}"
-    )
+def _failure(stage: StageSpec, spec: PipelineSpec, error: StageError, executed: str) -> Exception:
+    message = "\n".join(failure_lines(stage.name, error, spec.source_notebook, executed))
     return ArtifactError(message) if error.ename == "ArtifactError" else StageFailed(message)
 
 
@@ -150,7 +152,7 @@ def run_stage(
     retries = (stage.options.retries or 0) if options.retries is None else options.retries
     if retries < 0:
         raise CellopsError(f"--retries {retries}: give 0 or more attempts after a failure")
-    target = options.notebook or str(pkg / STATE_DIR / "run-stage" / f"{stage.name}.ipynb")
+    target = options.notebook or str(layout.run_stage_notebook(pkg, stage.name))
     remote = "://" in target
     shown = target if remote else str(Path(target).resolve())
     # A remote notebook (an orchestrator's step) is executed locally, then uploaded, failed or not.
@@ -183,6 +185,49 @@ def _upload(executed: Path, target: str) -> None:
     fs.put_file(str(executed), path)
 
 
+class _OneStage(PackageRun):
+    """run-stage as a graph of one for the scheduler: no cache and no record on disk (the
+    engine keeps those); inputs read from the upstream locations, outputs left at the given
+    one, the executed notebook where it was asked for."""
+
+    def __init__(
+        self,
+        context: PackageContext,
+        rec: RunRecord,
+        inputs: dict[str, str],
+        outputs: str | None,
+        executed: Path,
+        attempts: int,
+    ) -> None:
+        super().__init__(context, rec, RunOptions(quiet=True), sys.stderr)
+        self.given_inputs = inputs
+        self.given_outputs = outputs or ""
+        self.executed_at = executed
+        self.attempt_count = attempts
+        self.tracked_run_id = None  # a step of an engine's workflow: the engine has the run
+
+    def save(self) -> None:
+        pass
+
+    def try_reuse(self, stage: StageSpec) -> bool:
+        return False
+
+    def input_paths(self, stage: StageSpec) -> dict[str, str]:
+        return self.given_inputs
+
+    def work_area(self, stage: StageSpec) -> str:
+        return self.given_outputs  # the caller's location: never emptied
+
+    def executed_notebook(self, stage: StageSpec) -> Path:
+        return self.executed_at
+
+    def attempts(self, stage: StageSpec) -> int:
+        return self.attempt_count
+
+    def collect(self, stage: StageSpec, work: str, executed: Path) -> dict[str, Output]:
+        return {}
+
+
 def _execute(
     pkg: Path,
     spec: PipelineSpec,
@@ -192,31 +237,26 @@ def _execute(
     attempts: int,
     shown: str,
 ) -> None:
-    from cellops.run.execute import StageExecutionError, execute_stage
-    from cellops.run.kernels import KernelPool
-    from cellops.run.prelude import prelude_code
-
-    pool = KernelPool(
-        spec.kernel,
-        str(pkg),
-        total=attempts,
-        warm=1,
-        prelude=prelude_code([pkg / stage.notebook]),
+    # The stage alone: its upstream stages ran elsewhere, their outputs are at the inputs.
+    alone = replace(stage, after=())
+    context = package_context(pkg, replace(spec, stages=(alone,)))
+    values = {n: params[n] for n in stage.parameters}
+    rec = RunRecord("run-stage", spec.name, "running", values, time.time())
+    rec.stages = {stage.name: StageRecord()}
+    run = _OneStage(
+        context,
+        rec,
+        params.get("cellops_inputs", {}),
+        params.get("cellops_outputs"),
+        executed,
+        attempts,
     )
+    executor = WarmKernels(context, warm=1)
     try:
-        for attempt in range(1, attempts + 1):
-            try:
-                execute_stage(
-                    pool,
-                    pkg / stage.notebook,
-                    executed,
-                    params,
-                    kernel_name=spec.kernel,
-                    timeout=stage.options.timeout,
-                )
-                return
-            except StageExecutionError as exc:
-                if attempt == attempts or exc.error.ename == "ArtifactError":
-                    raise _failure(stage, spec, exc.error, shown) from None
+        Scheduler([run], executor, 1).run()
     finally:
-        pool.close()
+        executor.close()
+    srec = rec.stages[stage.name]
+    if srec.status == "failed":
+        error = srec.error or StageError("Error", "the stage failed", None, None)
+        raise _failure(stage, spec, error, shown)

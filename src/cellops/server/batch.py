@@ -24,7 +24,7 @@ from cellops.batch.progress import BatchProgress
 from cellops.batch.results import FIXED_COLUMNS, columns, run_row
 from cellops.batch.sweep import Batch, batches_dir
 from cellops.errors import CellopsError, PackageError
-from cellops.fsutil import STATE_DIR
+from cellops.layout import BATCH_FILE, artifacts_dir
 from cellops.run import record as records
 from cellops.server import schema
 from cellops.server.base import BadRequest, CellopsHandler, Conflict, NotFound
@@ -122,13 +122,13 @@ def stored_status(package: Path, batch_id: str, api: Api) -> schema.BatchStatus:
     """A batch this server does not hold, from ``batch.json`` and its runs' records."""
     try:
         records.run_dir(package, batch_id)  # batch ids are run ids: nothing that walks paths
-        data = json.loads((batches_dir(package) / batch_id / "batch.json").read_text("utf-8"))
+        data = json.loads((batches_dir(package) / batch_id / BATCH_FILE).read_text("utf-8"))
         runs: list[dict[str, Any]] = data["runs"]
     except (PackageError, OSError, ValueError, KeyError, TypeError):
         raise NotFound(f"the package has no batch '{batch_id}'") from None
     params = list(runs[0]["params"]) if runs else []
     # Where stages left their values unless the sweep was given --artifacts (not recorded).
-    store = ArtifactStore(package / STATE_DIR / "artifacts")
+    store = ArtifactStore(artifacts_dir(package))
     rows = []
     for run in runs:
         if run.get("status") in ("pending", "running"):

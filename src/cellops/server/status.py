@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cellops.errors import PackageError
+from cellops.layout import RUN_FILE
 from cellops.run import record as records
 from cellops.server import schema
 from cellops.server.base import NotFound
@@ -120,7 +121,7 @@ def list_runs(package: Path, jobs: list[Job], api: Callable[[Path], str]) -> lis
     ids = set(by_id)
     base = records.runs_dir(package)
     if base.is_dir():
-        ids |= {d.name for d in base.iterdir() if (d / "run.json").is_file()}
+        ids |= {d.name for d in base.iterdir() if (d / RUN_FILE).is_file()}
     out = []
     for run_id in ids:
         try:

@@ -9,31 +9,11 @@ so that the kernel records only the notebook's own cells.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from cellops.tracking import config
 
 _PARAMETER_TAGS = ("parameters", "injected-parameters")
-
-
-def _package_context(package: Path) -> tuple[str, str]:
-    """(source notebook, database) of a package's executions.
-
-    The package records only the notebook's file name; ``cellops promote`` writes packages
-    next to their notebook, so that is where the notebook is looked for.
-    """
-    from cellops.spec import load
-
-    notebook = package.parent / load(package).source_notebook
-    return str(notebook), str(config.resolve_db(package.parent))
-
-
-def run_context(notebook: Path, run_id: str | None) -> dict[str, Any]:
-    """Where the executions of stage notebook ``PACKAGE/stages/NAME.ipynb`` are filed."""
-    package = notebook.resolve().parent.parent
-    source, db = _package_context(package)
-    return {"db": db, "notebook": source, "run_id": run_id, "stage": notebook.stem}
 
 
 def cell_metadata(cell: Any, context: dict[str, Any]) -> dict[str, Any]:
@@ -90,17 +70,16 @@ def _client_class(marker: dict[str, Any]) -> type:
     return CellTaggingClient
 
 
-def tag_cells(km: Any, notebook: Path, run_id: str | None) -> dict[str, Any]:
+def tag_cells(km: Any, context: dict[str, Any] | None) -> dict[str, Any]:
     """Make papermill's client for ``km`` send cell ids; returns papermill engine arguments.
+
+    ``context`` comes from the scheduler (the stage's database, source notebook, run id and
+    stage name); None runs the stage untracked.
 
     nbclient calls ``on_cell_execute`` right before it sends each cell, on the same task, so
     the metadata left for the next request is always that cell's.
     """
-    if not config.enabled():
-        return {}
-    try:
-        context = run_context(notebook, run_id)
-    except Exception:  # a package whose spec cannot be read: run it untracked
+    if context is None or not config.enabled():
         return {}
     marker: dict[str, Any] = {}
 

@@ -1,11 +1,13 @@
-"""A sweep as one graph of (run, stage) nodes, each stage computed once per cache key.
+"""The one scheduler: a graph of (run, stage) nodes, each stage computed once per cache key.
 
-Every run of the sweep is a ``PackageRun`` (its own record and executed notebooks). A node is
+It serves ``cellops run`` (a graph of one run), ``cellops batch`` and the server. Every run is
+a ``PackageRun`` (its own record and executed notebooks); stage notebooks execute through an
+``Executor`` (warm local kernels, Dask), as many at once as ``jobs``. A node is
 ready when the stages before it in its run are finished; it is then taken from the cache when
 its key (code, the parameters it reads, its input hashes, lock) is known, joins an execution of
 the same key already under way, or runs. So a sweep over ``max_depth`` loads and featurises the
 data once, however many runs start at the same moment. A failing node fails the runs that
-share it; every other run goes on.
+share it (their running stages finish, nothing new starts in them); every other run goes on.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
-from typing import Any
 
 from cellops.run.cache import Output
-from cellops.run.local import PackageRun
+from cellops.run.executor import Executor
+from cellops.run.package_run import PackageRun
 from cellops.run.record import StageError
 from cellops.spec import StageSpec
 
@@ -30,11 +32,13 @@ class Scheduler:
     def __init__(
         self,
         runs: list[PackageRun],
+        executor: Executor,
         jobs: int,
         *,
-        on_run_end: Callable[[int], None],
+        on_run_end: Callable[[int], None] = lambda i: None,
     ) -> None:
         self.runs = runs
+        self.executor = executor
         self.jobs = jobs
         self.on_run_end = on_run_end
         self.pending: dict[int, list[StageSpec]] = {
@@ -48,12 +52,10 @@ class Scheduler:
         self.ended: set[int] = set()
         self.executed: dict[str, int] = {}  # stage -> how many times its notebook really ran
         self.stopped = False
-        self.pool: Any = None  # a KernelPool shared by the whole sweep (local executor)
-        # Makes that pool when the first stage must really run, given how many nodes are left.
-        self.pool_factory: Callable[[int], Any] | None = None
+        self.dirty: set[int] = set()  # runs whose records changed since the last save
         self.nodes = sum(len(p) for p in self.pending.values())
-        self.resolved = 0  # nodes finished without a kernel of their own
-        self.executor: ThreadPoolExecutor | None = None
+        self.resolved = 0  # nodes finished without an execution of their own
+        self.threads: ThreadPoolExecutor | None = None
 
     # -- nodes ----------------------------------------------------------------------------
     def _busy(self, i: int) -> bool:
@@ -72,6 +74,7 @@ class Scheduler:
                     if not all(u in self.done[i] for u in stage.after):
                         continue
                     self.pending[i].remove(stage)
+                    self.dirty.add(i)
                     if self._start(i, stage):
                         progressed = True
                 self._maybe_end(i)
@@ -79,7 +82,7 @@ class Scheduler:
     def _start(self, i: int, stage: StageSpec) -> bool:
         """Reuse, join or submit one node; True when it finished on the spot."""
         run = self.runs[i]
-        if run.try_reuse(stage, None):
+        if run.try_reuse(stage):
             self.done[i].add(stage.name)
             self._not_needed()
             return True
@@ -88,12 +91,10 @@ class Scheduler:
             self.waiting.setdefault(key, []).append((i, stage))
             self._not_needed()
             return False
-        if self.executor is None:
-            self.executor = ThreadPoolExecutor(self.jobs, thread_name_prefix="cellops-batch")
-        if self.pool is None and self.pool_factory is not None:
-            self.pool = self.pool_factory(self.nodes - self.resolved)
-        run.pool = self.pool
-        fut = self.executor.submit(run.execute, stage)
+        if self.threads is None:
+            self.executor.begin(self.nodes - self.resolved)
+            self.threads = ThreadPoolExecutor(self.jobs, thread_name_prefix="cellops-stage")
+        fut = self.threads.submit(run.execute, stage, self.executor)
         self.running[fut] = ((i, stage), key)
         if stage.options.cache:
             self.inflight[key] = fut
@@ -101,18 +102,19 @@ class Scheduler:
 
     def _not_needed(self) -> None:
         self.resolved += 1
-        if self.pool is not None:
-            self.pool.expect_fewer(1)
+        self.executor.expect_fewer(1)
 
     def _finished(self, fut: Future[dict[str, Output]]) -> None:
         (i, stage), key = self.running.pop(fut)
+        self.dirty.add(i)
         if self.inflight.get(key) is fut:
             del self.inflight[key]
         self.executed[stage.name] = self.executed.get(stage.name, 0) + 1
         self.runs[i].finish(stage, fut, self.done[i], self.failed[i])
         error = self.runs[i].rec.stages[stage.name].error
         for j, other in self.waiting.pop(key, []):
-            if error is None and self.runs[j].try_reuse(other, None):
+            self.dirty.add(j)
+            if error is None and self.runs[j].try_reuse(other):
                 self.done[j].add(other.name)
             elif error is not None:
                 # Same code, parameters and inputs: it would fail the same way (after the
@@ -120,6 +122,7 @@ class Scheduler:
                 srec = self.runs[j].rec.stages[other.name]
                 srec.status, srec.error = "failed", replace(error)
                 self.failed[j].append(other.name)
+                self.runs[j].progress.stage(other.name, "failed")
                 self._maybe_end(j)
             else:
                 self.pending[j].insert(0, other)
@@ -144,10 +147,12 @@ class Scheduler:
         self.on_run_end(i)
 
     # -- the loop -------------------------------------------------------------------------
-    def run(self, cancel: threading.Event) -> bool:
+    def run(self, cancel: threading.Event | None = None) -> bool:
         """Run every node; False when ``cancel`` was set (or Ctrl-C raised) before the end."""
+        cancel = cancel or threading.Event()
         try:
             self._schedule()
+            self._save()
             while self.running:
                 finished, _ = wait(self.running, timeout=0.5, return_when=FIRST_COMPLETED)
                 for fut in finished:
@@ -156,19 +161,25 @@ class Scheduler:
                     self.stop()
                     return False
                 self._schedule()
+                self._save()
             return True
         except KeyboardInterrupt:
             self.stop()
             raise
         finally:
-            if self.executor is not None:
-                self.executor.shutdown(wait=not self.stopped, cancel_futures=True)
+            if self.threads is not None:
+                self.threads.shutdown(wait=not self.stopped, cancel_futures=True)
+
+    def _save(self) -> None:
+        # The records of the runs still going: cached and failed stages show up as they happen.
+        for i in sorted(self.dirty - self.ended):
+            self.runs[i].save()
+        self.dirty.clear()
 
     def stop(self) -> None:
         """Stop every kernel; runs not finished are recorded as interrupted."""
         self.stopped = True
-        if self.pool is not None:
-            self.pool.kill_all()
+        self.executor.stop()
         for (i, stage), _ in self.running.values():
             srec = self.runs[i].rec.stages[stage.name]
             srec.status, srec.error = "failed", replace(_INTERRUPTED)

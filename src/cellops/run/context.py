@@ -1,0 +1,100 @@
+"""The context handed down from the scheduler to every stage execution.
+
+Computed once per run (or sweep) from the spec and what promote stored in it: where the
+package is, the kernels' working directory, where executions are tracked, each stage's code
+digest and imports. Nothing below the scheduler re-reads ``pipeline.yaml``, guesses a package
+from a path or parses a stage notebook again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cellops.spec import PipelineSpec, StageSpec
+from cellops.stage_code import read_stage_facts, sha256_of
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Where a stage kernel files its cells' executions."""
+
+    db: str
+    notebook: str  # the source notebook the stage's cells come from
+
+
+@dataclass(frozen=True)
+class PackageContext:
+    package: Path
+    spec: PipelineSpec
+    workdir: Path  # the kernels' working directory
+    tracking: Tracking | None
+    code: dict[str, str] = field(hash=False)  # stage -> digest of its normalised code
+    imports: dict[str, tuple[str, ...]] = field(hash=False)  # stage -> modules it imports
+
+    def notebook(self, stage: StageSpec) -> Path:
+        return self.package / stage.notebook
+
+    def imported(self, stages: Iterable[StageSpec] | None = None) -> set[str]:
+        """The modules the given stages (default: all) import, for the warm kernels' prelude."""
+        chosen = self.spec.stages if stages is None else stages
+        return {m for s in chosen for m in self.imports[s.name]}
+
+
+@dataclass(frozen=True)
+class StageTask:
+    """One execution of a stage notebook, as the scheduler hands it to an ``Executor``."""
+
+    context: PackageContext
+    stage: StageSpec
+    run_id: str | None
+    executed: Path  # where the executed notebook goes (on this machine)
+    parameters: dict[str, Any] = field(hash=False)
+
+    @property
+    def notebook(self) -> Path:
+        return self.context.notebook(self.stage)
+
+    def tracking(self) -> dict[str, Any] | None:
+        """What the stage kernel's cell events carry (``tracking.cells``), or None: untracked."""
+        t = self.context.tracking
+        if t is None:
+            return None
+        return {"db": t.db, "notebook": t.notebook, "run_id": self.run_id, "stage": self.stage.name}
+
+
+def _tracking(package: Path, spec: PipelineSpec, notebook: Path | None) -> Tracking | None:
+    from cellops.tracking import config
+
+    if not config.enabled():
+        return None
+    # Promote writes a package next to its notebook unless told which notebook it came from.
+    source = notebook or package.parent / spec.source_notebook
+    return Tracking(str(config.resolve_db(source.parent)), str(source))
+
+
+def package_context(
+    package: Path, spec: PipelineSpec, *, workdir: Path | None = None, notebook: Path | None = None
+) -> PackageContext:
+    """The context of runs of ``package``; stage facts from the spec where they are current."""
+    code: dict[str, str] = {}
+    imports: dict[str, tuple[str, ...]] = {}
+    for stage in spec.stages:
+        path = package / stage.notebook
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        if stage.code_sha256 and stage.notebook_sha256 == sha256_of(data):
+            code[stage.name], imports[stage.name] = stage.code_sha256, stage.imports
+        elif data:
+            # An older spec, or a notebook changed by hand since promote: read it this once.
+            facts = read_stage_facts(data)
+            code[stage.name], imports[stage.name] = facts["code_sha256"], facts["imports"]
+        else:
+            code[stage.name], imports[stage.name] = "", ()
+    return PackageContext(
+        package, spec, workdir or package, _tracking(package, spec, notebook), code, imports
+    )

@@ -1,0 +1,258 @@
+"""One run of a package: its record, its stages' outputs, reuse and execution of a stage.
+
+The scheduler (``run.scheduler``) drives many of these at once (a sweep) or one (``cellops
+run``): ``try_reuse`` takes a stage from the cache or the run it resumes, ``execute`` runs it
+through an ``Executor`` under the one retry policy, ``finish`` files the result.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from cellops import layout
+from cellops.artifact_stores import Store, join, read_manifest, remove_work
+from cellops.artifacts import ArtifactStore, format_ext
+from cellops.run import liveness
+from cellops.run import record as records
+from cellops.run.cache import (
+    Cache,
+    Output,
+    cache_key,
+    file_sha256,
+    outputs_from_dict,
+    outputs_to_dict,
+)
+from cellops.run.context import PackageContext, StageTask
+from cellops.run.executor import Executor, attempts_for, execute_with_retries
+from cellops.run.record import RunRecord, StageError
+from cellops.spec import StageSpec
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    params: tuple[str, ...] = ()
+    jobs: int = 1
+    resume: bool = False
+    use_cache: bool = True
+    quiet: bool = False
+    # The server picks the id up front so the sidebar can poll a run it just started.
+    run_id: str | None = None
+    # Extra attempts for every stage (a stage's own retries: tag counts if it asks for more).
+    retries: int = 0
+    # Whether `cellops run --resume` continues this run (not a run of a batch).
+    mark_latest: bool = True
+
+
+class Reporter(Protocol):
+    """Where a run says what its stages do: plain lines (``Progress``) or a live table."""
+
+    def line(self, text: str, *, always: bool = False) -> None: ...
+
+    def stage(self, name: str, state: str, detail: str = "") -> None: ...
+
+
+class Progress:
+    def __init__(self, out: TextIO, quiet: bool, width: int) -> None:
+        self.out = out
+        self.quiet = quiet
+        self.width = width
+        self.lock = threading.Lock()
+
+    def line(self, text: str, *, always: bool = False) -> None:
+        if always or not self.quiet:
+            # Stage threads print too: one line at a time, never two interleaved.
+            with self.lock:
+                print(text, file=self.out, flush=True)
+
+    def stage(self, name: str, state: str, detail: str = "") -> None:
+        self.line(f"  {name:<{self.width}}  {state:<8} {detail}".rstrip())
+
+
+class PackageRun:
+    def __init__(
+        self,
+        context: PackageContext,
+        rec: RunRecord,
+        options: RunOptions,
+        out: TextIO,
+        *,
+        previous: RunRecord | None = None,
+        store: Store | None = None,
+        work_root: str | None = None,
+    ) -> None:
+        """``previous``: the run this one resumes. ``store`` and ``work_root``: where artifacts
+        live and stages write (a folder or, for Dask workers elsewhere, an object-store URL)."""
+        self.context = context
+        self.package = context.package
+        self.spec = context.spec
+        self.rec = rec
+        rec.runner = liveness.this_runner()
+        # The run id the stage kernels file their cells' executions under.
+        self.tracked_run_id: str | None = rec.run_id
+        self.options = options
+        self.previous = previous
+        self.cache = Cache(self.package)
+        self.lock_sha = file_sha256(self.package / layout.LOCK_FILE)
+        self.dir = records.run_dir(self.package, rec.run_id)
+        self.store: Store = store or ArtifactStore(layout.artifacts_dir(self.package))
+        self.work_root = work_root or str(layout.run_outputs(self.dir))
+        self.outputs: dict[str, dict[str, Output]] = {}
+        self.save_lock = threading.Lock()
+        width = max(len(s.name) for s in self.spec.stages)
+        self.progress: Reporter = Progress(out, options.quiet, width)
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def save(self) -> None:
+        # Stage threads and the scheduler both save; one writer at a time keeps the record
+        # and the 'latest' pointer consistent.
+        with self.save_lock:
+            records.save(self.package, self.rec, latest=self.options.mark_latest)
+
+    def input_hashes(self, stage: StageSpec) -> dict[str, str]:
+        return {n: self.outputs[src][n].sha256 for n, src in sorted(stage.inputs.items())}
+
+    def input_paths(self, stage: StageSpec) -> dict[str, str]:
+        paths = {}
+        for n, src in stage.inputs.items():
+            o = self.outputs[src][n]
+            paths[n] = self.store.path(o.sha256, o.ext)
+        return paths
+
+    def artifacts_exist(self, outputs: dict[str, Output]) -> bool:
+        return all(self.store.has(o.sha256, o.ext) for o in outputs.values())
+
+    def link_notebook(self, source: Path, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.unlink(missing_ok=True)
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copyfile(source, dest)
+
+    # -- reuse without running -----------------------------------------------------------
+    def try_reuse(self, stage: StageSpec) -> bool:
+        srec = self.rec.stages[stage.name]
+        srec.inputs = self.input_hashes(stage)
+        key = cache_key(
+            self.context.code[stage.name],
+            self.spec,
+            stage,
+            self.rec.parameters,
+            srec.inputs,
+            self.lock_sha,
+        )
+        srec.cache_key = key
+        found: dict[str, Output] | None = None
+        if self.previous is not None:
+            old = self.previous.stages.get(stage.name)
+            if old and old.status in ("done", "cached") and old.cache_key == key:
+                found = outputs_from_dict(old.outputs)
+        if found is None and self.options.use_cache and stage.options.cache:
+            found = self.cache.get(key)
+        if found is None or not self.artifacts_exist(found):
+            return False
+        self.outputs[stage.name] = found
+        srec.status = "cached"
+        srec.cache_hit = True
+        srec.duration = 0.0
+        srec.outputs = outputs_to_dict(found)
+        cached_nb = self.cache.notebook_path(key)
+        if cached_nb.exists():
+            srec.notebook = layout.stage_notebook(stage.name)
+            self.link_notebook(cached_nb, self.dir / srec.notebook)
+        self.progress.stage(stage.name, "cached")
+        return True
+
+    # -- real execution ---------------------------------------------------------------------
+    def execute(self, stage: StageSpec, executor: Executor) -> dict[str, Output]:
+        srec = self.rec.stages[stage.name]
+        state = "failed"
+        try:
+            outputs = self._execute(stage, executor)
+            state = "done"
+            return outputs
+        finally:
+            # Measured by the worker: the scheduler notices the end a little later. Said here,
+            # before this thread takes the next stage, so no more stages ever show "running"
+            # than there are threads.
+            srec.duration = time.time() - (srec.started or time.time())
+            self.progress.stage(stage.name, state, f"{srec.duration:.2f}s")
+
+    def _execute(self, stage: StageSpec, executor: Executor) -> dict[str, Output]:
+        srec = self.rec.stages[stage.name]
+        # Stamped here, when a worker takes the stage, not when it was queued.
+        srec.status = "running"
+        srec.started = time.time()
+        srec.notebook = layout.stage_notebook(stage.name)
+        self.progress.stage(stage.name, "running")
+        self.save()
+        params: dict[str, Any] = {n: self.rec.parameters[n] for n in stage.parameters}
+        work = self.work_area(stage)
+        if stage.inputs:
+            params["cellops_inputs"] = self.input_paths(stage)
+        if stage.outputs:
+            params["cellops_outputs"] = work
+        executed = self.executed_notebook(stage)
+        task = StageTask(self.context, stage, self.tracked_run_id, executed, params)
+        attempts = self.attempts(stage)
+
+        def retry(attempt: int, error: StageError) -> None:
+            srec.error = error
+            self.progress.stage(stage.name, "retry", f"attempt {attempt} of {attempts}")
+
+        from cellops.run.executor import StageExecutionError
+
+        try:
+            execute_with_retries(executor, task, attempts, retry)
+        except StageExecutionError as exc:
+            srec.error = exc.error
+            raise
+        srec.error = None
+        return self.collect(stage, work, executed)
+
+    def work_area(self, stage: StageSpec) -> str:
+        """Where the stage writes its outputs: emptied first (a failed attempt's leftovers)."""
+        work = join(self.work_root, stage.name)
+        remove_work(work)
+        return work
+
+    def executed_notebook(self, stage: StageSpec) -> Path:
+        return self.dir / layout.stage_notebook(stage.name)
+
+    def attempts(self, stage: StageSpec) -> int:
+        return attempts_for(stage.options.retries, self.options.retries)
+
+    def collect(self, stage: StageSpec, work: str, executed: Path) -> dict[str, Output]:
+        outputs: dict[str, Output] = {}
+        if stage.outputs:
+            manifest = read_manifest(work)
+            for name in stage.outputs:
+                entry = manifest["outputs"][name]
+                ext = format_ext(entry["format"])
+                sha = self.store.put(join(work, entry["file"]), ext, entry["sha256"])
+                outputs[name] = Output(sha, ext)
+            remove_work(work)
+        if stage.options.cache:
+            self.cache.put(self.rec.stages[stage.name].cache_key, stage.name, outputs, executed)
+        return outputs
+
+    def finish(self, stage: StageSpec, fut: Any, done: set[str], failed: list[str]) -> None:
+        srec = self.rec.stages[stage.name]
+        try:
+            outputs = fut.result()
+        except Exception as exc:
+            srec.status = "failed"
+            if srec.error is None:
+                srec.error = StageError(type(exc).__name__, str(exc), None, None)
+            failed.append(stage.name)
+            return
+        self.outputs[stage.name] = outputs
+        srec.outputs = outputs_to_dict(outputs)
+        srec.status = "done"
+        done.add(stage.name)

@@ -1,0 +1,64 @@
+"""What runs need to know of a stage notebook, taken from it once: its code's digest, imports.
+
+Promote stores these in the spec (with the notebook file's own sha256), so a run parses no
+stage notebook. A notebook edited by hand after promote, or a spec written before these fields
+existed, is read once per run instead: a key is never computed from stale facts.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from typing import Any
+
+from cellops.analysis import normalize_code
+
+
+def _code_cells(notebook: dict[str, Any]) -> list[str]:
+    """The sources of the code cells, without the parameters cell."""
+    out = []
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        if "parameters" in (cell.get("metadata") or {}).get("tags", []):
+            continue
+        src = cell.get("source", "")
+        out.append("".join(src) if isinstance(src, list) else src)
+    return out
+
+
+def _modules(code: str) -> set[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # IPython syntax: the stage itself will import what it needs
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def stage_facts(notebook: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """The spec fields of a stage whose notebook is ``notebook``, serialised as ``data``."""
+    cells = _code_cells(notebook)
+    code = "\n\x00\n".join(normalize_code(src) for src in cells)
+    modules: set[str] = set()
+    for src in cells:
+        modules |= _modules(src)
+    return {
+        "imports": tuple(sorted(modules)),
+        "code_sha256": hashlib.sha256(code.encode()).hexdigest(),
+        "notebook_sha256": sha256_of(data),
+    }
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_stage_facts(data: bytes) -> dict[str, Any]:
+    return stage_facts(json.loads(data.decode("utf-8")), data)
