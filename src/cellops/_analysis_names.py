@@ -51,6 +51,9 @@ class Names:
     deletes: set[str] = field(default_factory=set)
     imports: set[str] = field(default_factory=set)
     star_import: bool = False
+    # name -> names whose objects it may share (`a = b`, `data = [x, y]`, `for d in data`),
+    # so a change through one is a change of the others.
+    aliases: dict[str, set[str]] = field(default_factory=dict)
 
 
 class _Scope:
@@ -125,6 +128,56 @@ def _root_name(node: ast.expr) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+# Calls whose result holds the very objects passed in (not copies).
+_SHARING_CALLS = frozenset(
+    {"list", "tuple", "set", "reversed", "sorted", "zip", "enumerate", "iter"}
+)
+_SHARING_METHODS = frozenset({"values", "items"})
+
+
+def alias_sources(node: ast.expr | None) -> set[str]:
+    """Names whose objects the value of ``node`` is or holds.
+
+    Only forms that share for certain: a name, containers of them, their elements by constant
+    index or slice. ``df[cols]``, ``df.copy()`` and other calls give new objects.
+    """
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return set().union(*(alias_sources(e) for e in node.elts))
+    if isinstance(node, ast.Starred):
+        return alias_sources(node.value)
+    if isinstance(node, ast.Dict):
+        return set().union(*(alias_sources(v) for v in node.values))
+    if isinstance(node, ast.IfExp):
+        return alias_sources(node.body) | alias_sources(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return set().union(*(alias_sources(v) for v in node.values))
+    if isinstance(node, ast.Subscript) and (
+        isinstance(node.slice, ast.Slice)
+        or (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int))
+        or (isinstance(node.slice, ast.UnaryOp) and isinstance(node.slice.operand, ast.Constant))
+    ):
+        return alias_sources(node.value)
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _SHARING_CALLS:
+            return set().union(*(alias_sources(a) for a in node.args))
+        if isinstance(func, ast.Attribute) and func.attr in _SHARING_METHODS and not node.args:
+            return alias_sources(func.value)
+    return set()
+
+
+def _target_names(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [n for e in node.elts for n in _target_names(e)]
+    if isinstance(node, ast.Starred):
+        return _target_names(node.value)
+    return []
 
 
 def _is_true(node: ast.expr) -> bool:
@@ -253,6 +306,16 @@ class _Visitor(ast.NodeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self.visit(target)
+            self._alias(target, node.value)
+
+    def _alias(self, target: ast.expr, value: ast.expr) -> None:
+        if self.stack[-1].kind != "module":
+            return
+        sources = alias_sources(value)
+        for name in _target_names(target):
+            self.names.aliases.pop(name, None)  # rebound: what it shared before is gone
+            if sources - {name}:
+                self.names.aliases[name] = sources - {name}
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         if isinstance(node.target, ast.Name):
@@ -274,6 +337,7 @@ class _Visitor(ast.NodeVisitor):
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
         self.visit(node.target)
+        self._alias(node.target, node.iter)  # the loop variable is each element in turn
         for stmt in (*node.body, *node.orelse):
             self.visit(stmt)
 

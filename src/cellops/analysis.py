@@ -55,6 +55,8 @@ class CellAnalysis:
     star_import: bool
     magics: bool
     error: str | None
+    # (name, names whose objects it may share), see ``_analysis_names.alias_sources``.
+    aliases: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def analyze_cell(source: str) -> CellAnalysis:
         star_import=names.star_import or prepared.runs_script,
         magics=magics,
         error=None,
+        aliases=tuple(sorted((k, frozenset(v)) for k, v in names.aliases.items())),
     )
 
 

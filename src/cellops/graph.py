@@ -23,6 +23,7 @@ from cellops.analysis import (
     split_statements,
 )
 from cellops.notebook import Notebook
+from cellops.stage_aliases import AliasTracker
 from cellops.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
 
 
@@ -86,6 +87,7 @@ class _Flow:
         self.setup_used: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
         self.imports: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
         self.star = False
+        self.aliases = AliasTracker(nb)
 
     def analyse(self, index: int) -> CellAnalysis:
         cached = self.analysis.get(index)
@@ -157,6 +159,7 @@ class _Flow:
                     skip_defs.setdefault(name, cell.index)
                 continue
             if role == "setup":
+                self.aliases.cell(cell, None, a)
                 for name in a.defines:
                     last[name] = ("setup", "", cell.index)
                 continue
@@ -168,12 +171,14 @@ class _Flow:
                 if name in local[stage]:
                     continue
                 self.resolve(name, stage, cell.index, last, skip_defs, later_defs)
-            local[stage] |= a.defines | a.mutates
+            changed = self.aliases.cell(cell, stage, a)
+            local[stage] |= a.defines | changed
             local[stage] -= a.deletes
-            for name in a.defines | a.mutates:
+            for name in a.defines | changed:
                 last[name] = ("stage", stage, cell.index)
             for name in a.deletes:
                 last.pop(name, None)
+        self.diags += self.aliases.diagnostics
         return self.assemble(params, setup_statements)
 
     def resolve(

@@ -1,0 +1,94 @@
+"""A change made through an alias is passed on, or refused with a message; never lost."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cellops.notebook import parse_notebook
+from cellops.promote import Analysis, analyse
+from tests.nbfactory import CellSpec, notebook_dict
+
+CONTAINERS = ["[a, b]", "(a, b)", "{'one': a, 'two': b}.values()", "[*[a], b]", "list((a, b))"]
+LOOPS = ["for d in {c}:", "for i, d in enumerate({c}):", "for d in reversed({c}):"]
+CHANGES = ["d['x'] = 1", "d.update(x=1)", "d.setdefault('y', 2)", "d.pop('x', None)"]
+
+
+def _analyse(cells: list[CellSpec]) -> Analysis:
+    return analyse(parse_notebook(json.dumps(notebook_dict(cells))))
+
+
+def _lost(a: Analysis) -> list[str]:
+    return [d.message for d in a.diagnostics if d.code == "alias-change-lost"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(CONTAINERS),
+    st.sampled_from(LOOPS),
+    st.sampled_from(CHANGES),
+    st.booleans(),
+    st.booleans(),
+)
+def test_changes_through_containers_reach_the_next_stage_or_are_refused(
+    container: str, loop: str, change: str, named: bool, alias_in_changing_stage: bool
+) -> None:
+    # `data = [a, b]` then `for d in data`, or the container written in the loop itself.
+    build = f"data = {container}\n" if named else ""
+    over = "data" if named else container
+    body = f"{loop.format(c=over)}\n    {change}\n"
+    load = "a = {'x': 0}\nb = {'x': 0}\n"
+    if alias_in_changing_stage or not named:
+        cells: list[CellSpec] = [(load, ["stage:load"]), (build + body, ["stage:change"])]
+    else:
+        cells = [(load + build, ["stage:load"]), (body, ["stage:change"])]
+    cells.append(("print(a, b)", ["stage:show"]))
+    a = _analyse(cells)
+    lost = _lost(a)
+    if alias_in_changing_stage or not named:
+        assert lost == []
+        assert a.graph.stage("show").sources == {"a": "change", "b": "change"}
+        assert {"a", "b"} <= set(a.graph.stage("change").outputs)
+    else:
+        assert len(lost) == 2
+        assert all("stage 'change' changes 'data'" in m for m in lost)
+        assert any("'a'" in m for m in lost) and any("'b'" in m for m in lost)
+        assert all("stage 'show' would read" in m for m in lost)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([*CHANGES, "d.x = 1"]), st.sampled_from(["a = b", "a, c = b, 0"]))
+def test_plain_alias_across_a_stage_is_refused_only_when_the_other_name_is_read(
+    change: str, assign: str
+) -> None:
+    cells: list[CellSpec] = [
+        ("b = {'x': 0}\n" + assign, ["stage:load"]),
+        (change.replace("d", "a", 1), ["stage:change"]),
+    ]
+    assert _lost(_analyse(cells)) == []  # nothing reads `b` again
+    lost = _lost(_analyse([*cells, ("print(b)", ["stage:show"])]))
+    assert len(lost) == 1 and "through it 'b'" in lost[0]
+
+
+def test_rebinding_ends_the_alias() -> None:
+    cells: list[CellSpec] = [
+        ("a = {'x': 0}\nb = {'x': 0}\ndata = [a, b]", ["stage:load"]),
+        ("data = [dict(a), dict(b)]\nfor d in data:\n    d['x'] = 1", ["stage:change"]),
+        ("print(a, b, data)", ["stage:show"]),
+    ]
+    a = _analyse(cells)
+    assert _lost(a) == []
+    assert a.graph.stage("show").sources == {"a": "load", "b": "load", "data": "change"}
+
+
+def test_alias_in_setup_code_holds_in_every_stage() -> None:
+    cells: list[CellSpec] = [
+        ("a = {'x': 0}\nb = {'x': 0}\ndata = [a, b]", ["setup"]),
+        ("for d in data:\n    d['x'] = 1", ["stage:change"]),
+        ("print(a)", ["stage:show"]),
+    ]
+    a = _analyse(cells)
+    assert _lost(a) == []
+    assert a.graph.stage("show").sources == {"a": "change"}
