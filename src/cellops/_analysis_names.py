@@ -54,6 +54,9 @@ class Names:
     # name -> names whose objects it may share (`a = b`, `data = [x, y]`, `for d in data`),
     # so a change through one is a change of the others.
     aliases: dict[str, set[str]] = field(default_factory=dict)
+    # Module-level names bound by a definition rather than a computed value: "import", "function",
+    # "class" or "lambda". Such a name cannot be passed between stages as a value.
+    definitions: dict[str, str] = field(default_factory=dict)
 
 
 class _Scope:
@@ -256,6 +259,7 @@ class _Visitor(ast.NodeVisitor):
         if scope.kind == "module":
             scope.bound.add(name)
             self.names.defines.add(name)
+            self.names.definitions.pop(name, None)
         elif scope.kind == "function":
             if name in scope.globals:
                 self.names.defines.add(name)
@@ -307,6 +311,8 @@ class _Visitor(ast.NodeVisitor):
         for target in node.targets:
             self.visit(target)
             self._alias(target, node.value)
+            if isinstance(node.value, ast.Lambda) and isinstance(target, ast.Name):
+                self._definition(target.id, "lambda")
 
     def _alias(self, target: ast.expr, value: ast.expr) -> None:
         if self.stack[-1].kind != "module":
@@ -365,6 +371,11 @@ class _Visitor(ast.NodeVisitor):
     def _bind_import(self, name: str) -> None:
         self.imported.add(name)
         self._store(name)
+        self._definition(name, "import")
+
+    def _definition(self, name: str, kind: str) -> None:
+        if self.stack[-1].kind == "module":
+            self.names.definitions[name] = kind
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -402,6 +413,7 @@ class _Visitor(ast.NodeVisitor):
         if node.returns is not None:
             self.visit(node.returns)
         self._store(node.name)
+        self._definition(node.name, "function")
         self._body(_function_locals(node.args, node.body), node.body)
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -420,6 +432,7 @@ class _Visitor(ast.NodeVisitor):
             self.visit(expr)
         self._body(_Scope("class"), node.body)
         self._store(node.name)
+        self._definition(node.name, "class")
 
     def _body(self, scope: _Scope, body: Iterable[ast.AST]) -> None:
         self.stack.append(scope)

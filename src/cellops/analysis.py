@@ -57,6 +57,8 @@ class CellAnalysis:
     error: str | None
     # (name, names whose objects it may share), see ``_analysis_names.alias_sources``.
     aliases: tuple[tuple[str, frozenset[str]], ...] = ()
+    # (name, "import" | "function" | "class" | "lambda") for names bound by a definition.
+    definitions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def analyze_cell(source: str) -> CellAnalysis:
         magics=magics,
         error=None,
         aliases=tuple(sorted((k, frozenset(v)) for k, v in names.aliases.items())),
+        definitions=tuple(sorted(names.definitions.items())),
     )
 
 

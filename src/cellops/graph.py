@@ -24,6 +24,7 @@ from cellops.analysis import (
 )
 from cellops.notebook import Notebook
 from cellops.stage_aliases import AliasTracker
+from cellops.stage_carry import Carrier, check_setup_names
 from cellops.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
 
 
@@ -88,6 +89,8 @@ class _Flow:
         self.imports: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
         self.star = False
         self.aliases = AliasTracker(nb)
+        self.carrier = Carrier(nb, self.analyse)
+        self.stage_defs: dict[str, tuple[str, int]] = {}
 
     def analyse(self, index: int) -> CellAnalysis:
         cached = self.analysis.get(index)
@@ -171,6 +174,8 @@ class _Flow:
                 if name in local[stage]:
                     continue
                 self.resolve(name, stage, cell.index, last, skip_defs, later_defs)
+            for name in a.defines:
+                self.stage_defs.setdefault(name, (stage, cell.index))
             changed = self.aliases.cell(cell, stage, a)
             local[stage] |= a.defines | changed
             local[stage] -= a.deletes
@@ -179,6 +184,13 @@ class _Flow:
             for name in a.deletes:
                 last.pop(name, None)
         self.diags += self.aliases.diagnostics
+        self.diags += self.carrier.diagnostics
+        known = {p.name for p in params}
+        self.diags += check_setup_names(self.nb, setup_statements, known, self.stage_defs)
+        for stage, used in self.carrier.params_used.items():
+            self.params_used[stage] |= used
+        for stage, used in self.carrier.setup_used.items():
+            self.setup_used[stage] |= used
         return self.assemble(params, setup_statements)
 
     def resolve(
@@ -236,7 +248,7 @@ class _Flow:
             self.params_used[stage].add(name)
         elif kind == "setup":
             self.setup_used[stage].add(name)
-        elif source != stage:
+        elif source != stage and not self.carrier.carry(name, stage, def_index, source, last):
             self.inputs[stage].setdefault(name, source)
             self.outputs[source][name] = def_index
 
@@ -274,6 +286,9 @@ class _Flow:
                 params_used |= st.uses & param_names
                 imports |= st.imports
             setup = [(idx, tuple(ix)) for idx, ix in per_cell.items()]
+            for idx, found in sorted(self.carrier.carried.get(s.name, {}).items()):
+                setup.append((idx, tuple(sorted(found))))
+                imports.update(*(self.carrier.statements[idx][i].imports for i in found))
             outs = self.outputs[s.name]
             flows.append(
                 StageFlow(
@@ -294,7 +309,8 @@ class _Flow:
                 edges.items(), key=lambda kv: (self.position(kv[0][0]), self.position(kv[0][1]))
             )
         )
-        return PipelineGraph(tuple(flows), edge_list, params, tuple(self.diags), setup_statements)
+        statements = {**setup_statements, **self.carrier.statements}
+        return PipelineGraph(tuple(flows), edge_list, params, tuple(self.diags), statements)
 
     def position(self, stage: str) -> int:
         for s in self.tagged.stages:
