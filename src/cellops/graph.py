@@ -134,6 +134,11 @@ class _Flow:
         last: dict[str, tuple[Kind, str, int]] = {
             p.name: ("param", "", self.tagged.parameters_cell or 0) for p in params
         }
+        if self.tagged.parameters_cell is not None:
+            # An import there is already an error ("move imports to a setup cell"); the later
+            # uses of the module are not "undefined" as well.
+            for name in self.analyse(self.tagged.parameters_cell).defines:
+                last.setdefault(name, ("param", "", self.tagged.parameters_cell))
         setup_statements: dict[int, tuple[Statement, ...]] = {}
         for idx in self.tagged.setup_cells:
             stmts = split_statements(self.nb.cells[idx].source)

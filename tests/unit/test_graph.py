@@ -149,3 +149,20 @@ def test_stage_order_is_topological_and_stable() -> None:
         ]
     )
     assert [f.name for f in g.stages] == ["first", "third", "second"]
+
+
+def test_import_in_the_parameters_cell_is_one_error_not_also_an_undefined_name() -> None:
+    g = graph([("import math\nn = 2", ["parameters"]), ("print(math.sqrt(n))", ["stage:a"])])
+    assert [d.code for d in g.diagnostics] == ["non-literal-parameter"]
+    assert "move imports to a setup cell" in g.diagnostics[0].message
+
+
+def test_papermills_own_tags_are_ignored_silently() -> None:
+    g = graph(
+        [
+            ("n = 2", ["injected-parameters"]),
+            ("An error happened", ["papermill-error-cell-tag"], "markdown"),
+            ("print(n)", []),
+        ]
+    )
+    assert g.diagnostics == ()
