@@ -17,6 +17,7 @@ import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from cellops._analysis_implied import call_imports, magic_imports
 from cellops._analysis_ipython import Prepared, prepare, split_lines
 from cellops._analysis_names import collect_names
 
@@ -88,15 +89,16 @@ def analyze_cell(source: str) -> CellAnalysis:
     """
     prepared = prepare(source)
     magics = bool(prepared.magic_lines)
+    implied = frozenset(magic_imports(prepared.magic_lines.values()))
     if prepared.tree is None:
-        return CellAnalysis(_EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, False, magics, prepared.error)
+        return CellAnalysis(_EMPTY, _EMPTY, _EMPTY, _EMPTY, implied, False, magics, prepared.error)
     names = collect_names(prepared.tree.body)
     return CellAnalysis(
         defines=frozenset(names.defines),
         uses=frozenset(names.uses),
         mutates=frozenset(names.mutates),
         deletes=frozenset(names.deletes),
-        imports=frozenset(names.imports),
+        imports=frozenset(names.imports | implied | call_imports(prepared.tree.body)),
         star_import=names.star_import or prepared.runs_script,
         magics=magics,
         error=None,
@@ -160,13 +162,17 @@ def split_statements(source: str) -> tuple[Statement, ...]:
     for group in groups:
         names = collect_names(group)
         first, last = _first_line(group[0]), group[-1].end_lineno or group[-1].lineno
+        magic = [
+            prepared.magic_lines[n] for n in range(first, last + 1) if n in prepared.magic_lines
+        ]
+        implied = magic_imports(magic) | call_imports(group)
         statements.append(
             Statement(
                 source=text.segment(group[0], group[-1]),
                 defines=frozenset(names.defines),
                 uses=frozenset(names.uses),
-                imports=frozenset(names.imports),
-                magic=any(n in prepared.magic_lines for n in range(first, last + 1)),
+                imports=frozenset(names.imports | implied),
+                magic=bool(magic),
             )
         )
     return tuple(statements)
