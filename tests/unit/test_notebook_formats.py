@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cellops.notebook import derive_cell_ids, parse_notebook, read_notebook
 from cellops.promote import promote
+from tests.integration.corpus import FORMAT_3
 from tests.nbfactory import notebook_dict
 
 # nbformat 4.5's schema for a cell id.
@@ -96,25 +97,14 @@ def test_old_notebook_promotes_byte_identical_and_is_not_rewritten(tmp_path: Pat
 
 
 def test_nbformat_3_is_upgraded_in_memory_with_stable_ids(tmp_path: Path) -> None:
-    cell = {"cell_type": "code", "language": "python", "outputs": [], "metadata": {}}
-    v3 = {
-        "nbformat": 3,
-        "nbformat_minor": 0,
-        "metadata": {"name": "old"},
-        "worksheets": [
-            {
-                "cells": [
-                    {**cell, "input": "x = 1"},
-                    {"cell_type": "heading", "level": 2, "source": "Show", "metadata": {}},
-                    {**cell, "input": "print(x)"},
-                ]
-            }
-        ],
-    }
     path = tmp_path / "v3.ipynb"
-    path.write_text(json.dumps(v3), encoding="utf-8")
+    path.write_text(json.dumps(FORMAT_3), encoding="utf-8")
     first, second = read_notebook(path), read_notebook(path)
-    assert [c.source for c in first.cells] == ["x = 1", "## Show", "print(x)"]
-    assert [c.cell_type for c in first.cells] == ["code", "markdown", "code"]
+    assert [c.source for c in first.cells] == [
+        "# Very old",
+        "total = sum(range(10))",
+        "print('RESULT', total * 2)",
+    ]
+    assert [c.cell_type for c in first.cells] == ["markdown", "code", "code"]
     assert [c.id for c in first.cells] == [c.id for c in second.cells]
-    assert json.loads(path.read_text(encoding="utf-8")) == v3
+    assert json.loads(path.read_text(encoding="utf-8")) == FORMAT_3
