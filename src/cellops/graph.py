@@ -255,6 +255,7 @@ class _Flow:
             self.setup_used[stage].add(name)
         elif source != stage and not self.carrier.carry(name, stage, def_index, source, last):
             self.inputs[stage].setdefault(name, source)
+            self.carrier.carry_for_value(stage, def_index, last)
             self.outputs[source][name] = def_index
 
     def assemble(

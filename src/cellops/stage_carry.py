@@ -56,11 +56,42 @@ class Carrier:
         if blocked is not None:
             self._refuse(name, kind, stage, index, source, blocked)
             return False
+        self._commit(stage, plan, params, setup)
+        return True
+
+    def carry_for_value(self, stage: str, index: int, last: Last) -> None:
+        """Definitions the value made in cell ``index`` may need to be read back in ``stage``.
+
+        A pickled instance of a notebook class (or a value holding a notebook function, such
+        as a ``FunctionTransformer``) is a reference to ``__main__.NAME``: loading it in
+        ``stage`` needs the definition there first. Classes and functions the making cell
+        reads or defines are carried (setup ones selected) where they can be; where one cannot,
+        nothing is reported, as the value may not need it.
+        """
+        a = self.analyse(index)
+        for name in sorted(a.uses | dict(a.definitions).keys()):
+            found = last.get(name)
+            if found is None:
+                continue
+            where, source, at = found
+            if where == "setup":
+                self.setup_used.setdefault(stage, set()).add(name)
+            elif where == "stage" and source != stage:
+                kind = self.kind(at, name)
+                if kind in ("class", "function", "lambda"):
+                    plan: dict[int, set[int]] = {}
+                    params: set[str] = set()
+                    setup: set[str] = set()
+                    if self._plan(name, stage, at, last, plan, params, setup) is None:
+                        self._commit(stage, plan, params, setup)
+
+    def _commit(
+        self, stage: str, plan: dict[int, set[int]], params: set[str], setup: set[str]
+    ) -> None:
         for cell, found in plan.items():
             self.carried.setdefault(stage, {}).setdefault(cell, set()).update(found)
         self.params_used.setdefault(stage, set()).update(params)
         self.setup_used.setdefault(stage, set()).update(setup)
-        return True
 
     def _plan(
         self,

@@ -118,13 +118,17 @@ DEFINITIONS = v4(
             "    def apply(self, xs):\n        return [x * self.k * scale for x in xs]\n\n"
             "def summarize(xs):\n    return st.mean(xs)\n\n"
             "square = lambda v: v * v\n"
-            "base = [1, 2, 3]",
+            "base = [1, 2, 3]\n"
+            "box = Scaler(5)\n"
+            "ops = {'mean': summarize}",
             "stage:define",
         ),
         code(
             "out = Scaler(2).apply(base)\nprint('RESULT', out, summarize(out), square(4))",
             "stage:use",
         ),
+        md("An instance of a notebook class and a notebook function inside a value"),
+        code("print('RESULT', box.apply([1]), ops['mean']([2, 4]))", "stage:report"),
     ],
 )
 

@@ -78,3 +78,18 @@ def test_setup_code_reading_a_name_only_a_stage_imports_is_an_error() -> None:
     assert "'KernelDensity'" in found[0].message and "stage 'load'" in found[0].message
     cells[1] = ("from sklearn.neighbors import KernelDensity", ["setup"])
     assert [d for d in _analyse(cells).diagnostics if d.code == "setup-uses-stage-name"] == []
+
+
+def test_value_made_with_a_notebook_class_or_function_brings_its_definition() -> None:
+    cells: list[CellSpec] = [
+        ("class Box:\n    pass\n\ndef f():\n    return 1\n\nbox = Box()", ["stage:a"]),
+        ("pipe = {'step': f}", ["stage:b"]),
+        ("print(box, pipe)", ["stage:c"]),
+    ]
+    a = _analyse(cells)
+    assert a.graph.errors == ()
+    c = a.graph.stage("c")
+    assert c.inputs == ("box", "pipe")
+    carried = {i for idx, ix in c.setup for i in ix if idx in (0, 1)}
+    stmts = a.graph.setup_statements[0]
+    assert {stmts[i].source.split(":")[0] for i in carried} >= {"class Box", "def f()"}
