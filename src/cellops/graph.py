@@ -45,6 +45,8 @@ class StageFlow:
     output_cells: dict[str, int] = field(compare=False, hash=False)  # name -> defining cell
     parameters: tuple[str, ...] = ()
     setup: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (setup cell, statement indices)
+    # (cell, statement indices) of containers built again after the inputs are loaded
+    rebuilt: tuple[tuple[int, tuple[int, ...]], ...] = ()
     imports: tuple[str, ...] = ()
     upstream: tuple[str, ...] = ()
 
@@ -91,6 +93,7 @@ class _Flow:
         self.aliases = AliasTracker(nb)
         self.carrier = Carrier(nb, self.analyse)
         self.stage_defs: dict[str, tuple[str, int]] = {}
+        self.rebuilt: dict[str, dict[int, set[int]]] = {}
 
     def analyse(self, index: int) -> CellAnalysis:
         cached = self.analysis.get(index)
@@ -254,9 +257,35 @@ class _Flow:
         elif kind == "setup":
             self.setup_used[stage].add(name)
         elif source != stage and not self.carrier.carry(name, stage, def_index, source, last):
+            if self.rebuild(name, stage, index, def_index, last, skip_defs, later_defs):
+                return
             self.inputs[stage].setdefault(name, source)
-            self.carrier.carry_for_value(stage, def_index, last)
             self.outputs[source][name] = def_index
+            self.carrier.carry_for_value(stage, def_index, last)
+
+    def rebuild(
+        self,
+        name: str,
+        stage: str,
+        index: int,
+        def_index: int,
+        last: dict[str, tuple[Kind, str, int]],
+        skip_defs: dict[str, int],
+        later_defs: dict[str, int],
+    ) -> bool:
+        """Build ``combine = [a, b]`` again in ``stage`` from its parts, see ``rebuildable``."""
+        sources = self.aliases.rebuildable(name, self.analyse(def_index))
+        if sources is None:
+            return False
+        statements = self.carrier.statements_of(def_index)
+        k = max(i for i, st in enumerate(statements) if name in st.defines)
+        if statements[k].defines != {name} or statements[k].uses != sources:
+            return False
+        self.rebuilt.setdefault(stage, {}).setdefault(def_index, set()).add(k)
+        for part in sorted(sources):
+            self.resolve(part, stage, index, last, skip_defs, later_defs)
+        self.aliases.rebuilt(name, sources, stage, def_index)
+        return True
 
     def assemble(
         self,
@@ -305,6 +334,10 @@ class _Flow:
                     output_cells=dict(sorted(outs.items())),
                     parameters=tuple(p.name for p in params if p.name in params_used),
                     setup=tuple(setup),
+                    rebuilt=tuple(
+                        (idx, tuple(sorted(ks)))
+                        for idx, ks in sorted(self.rebuilt.get(s.name, {}).items())
+                    ),
                     imports=tuple(sorted(imports)),
                     upstream=tuple(sorted({a for (a, b) in edges if b == s.name})),
                 )

@@ -53,9 +53,7 @@ class AliasTracker:
             self.lost.pop(name, None)
         here = _SETUP if stage is None else stage
         for name, sources in analysis.aliases:
-            for other in sources:
-                self.links.setdefault(name, {})[other] = (here, cell.index)
-                self.links.setdefault(other, {})[name] = (here, cell.index)
+            self.relink(name, sources, here, cell.index)
         changed = set(analysis.mutates)
         for name in analysis.mutates:
             live, lost = self._reach(name, here)
@@ -66,6 +64,32 @@ class AliasTracker:
         for name in changed:
             self.lost.pop(name, None)
         return frozenset(changed)
+
+    def rebuildable(self, name: str, analysis: CellAnalysis) -> frozenset[str] | None:
+        """The names ``name`` was built from, if it can be built again in another stage.
+
+        That holds when its links all come from one plain assignment of a container of names
+        (``combine = [train_df, test_df]``, ``analysis`` is that cell's) and none was undone
+        since: rebuilding it next to those names' current values gives the stage the very
+        sharing the notebook has, where loading it would give separate copies.
+        """
+        links = self.links.get(name)
+        sources = dict(analysis.aliases).get(name)
+        if not links or sources is None or name in analysis.mutates:
+            return None
+        if set(links) != set(sources) or len({cell for _, cell in links.values()}) != 1:
+            return None
+        return sources
+
+    def rebuilt(self, name: str, sources: frozenset[str], stage: str, index: int) -> None:
+        self._unlink(name)
+        self.relink(name, sources, stage, index)
+
+    def relink(self, name: str, sources: frozenset[str], stage: str, index: int) -> None:
+        """``name`` is (again) made of ``sources``, in ``stage``, by cell ``index``."""
+        for other in sources:
+            self.links.setdefault(name, {})[other] = (stage, index)
+            self.links.setdefault(other, {})[name] = (stage, index)
 
     def _unlink(self, name: str) -> None:
         for other in self.links.pop(name, {}):

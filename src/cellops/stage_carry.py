@@ -24,6 +24,10 @@ from cellops.tags import Diagnostic, diagnostic
 Kind = Literal["param", "setup", "stage"]
 Last = Mapping[str, tuple[Kind, str, int]]  # name -> where its latest definition is
 
+# Definitions a value's pickle may refer to as ``__main__.NAME``: classes, whose instances are
+# everywhere. Functions are as often only called to compute a plain value, and carrying them
+# along with every such value would put them into stages that never need them.
+_PICKLED_BY_NAME = frozenset({"class"})
 _WORD = {"import": "module", "function": "function", "class": "class", "lambda": "lambda"}
 
 
@@ -38,6 +42,11 @@ class Carrier:
         self.setup_used: dict[str, set[str]] = {}
         self.diagnostics: list[Diagnostic] = []
         self._reported: set[tuple[str, str]] = set()
+
+    def statements_of(self, index: int) -> tuple[Statement, ...]:
+        if index not in self.statements:
+            self.statements[index] = split_statements(self.nb.cells[index].source)
+        return self.statements[index]
 
     def kind(self, index: int, name: str) -> str | None:
         return dict(self.analyse(index).definitions).get(name)
@@ -62,11 +71,10 @@ class Carrier:
     def carry_for_value(self, stage: str, index: int, last: Last) -> None:
         """Definitions the value made in cell ``index`` may need to be read back in ``stage``.
 
-        A pickled instance of a notebook class (or a value holding a notebook function, such
-        as a ``FunctionTransformer``) is a reference to ``__main__.NAME``: loading it in
-        ``stage`` needs the definition there first. Classes and functions the making cell
-        reads or defines are carried (setup ones selected) where they can be; where one cannot,
-        nothing is reported, as the value may not need it.
+        A pickled instance of a notebook class is a reference to ``__main__.NAME``: loading it
+        in ``stage`` needs the class there first. Classes the making cell reads or defines are
+        carried (setup ones selected) where they can be; where one cannot, nothing is
+        reported, as the value may not need it.
         """
         a = self.analyse(index)
         for name in sorted(a.uses | dict(a.definitions).keys()):
@@ -74,16 +82,16 @@ class Carrier:
             if found is None:
                 continue
             where, source, at = found
+            if where == "param" or self.kind(at, name) not in _PICKLED_BY_NAME:
+                continue
             if where == "setup":
                 self.setup_used.setdefault(stage, set()).add(name)
-            elif where == "stage" and source != stage:
-                kind = self.kind(at, name)
-                if kind in ("class", "function", "lambda"):
-                    plan: dict[int, set[int]] = {}
-                    params: set[str] = set()
-                    setup: set[str] = set()
-                    if self._plan(name, stage, at, last, plan, params, setup) is None:
-                        self._commit(stage, plan, params, setup)
+            elif source != stage:
+                plan: dict[int, set[int]] = {}
+                params: set[str] = set()
+                setup: set[str] = set()
+                if self._plan(name, stage, at, last, plan, params, setup) is None:
+                    self._commit(stage, plan, params, setup)
 
     def _commit(
         self, stage: str, plan: dict[int, set[int]], params: set[str], setup: set[str]
@@ -104,9 +112,7 @@ class Carrier:
         setup: set[str],
     ) -> tuple[str, str] | None:
         """Fill ``plan`` with the statements to repeat; (name, stage) of a value in the way."""
-        if index not in self.statements:
-            self.statements[index] = split_statements(self.nb.cells[index].source)
-        stmts = self.statements[index]
+        stmts = self.statements_of(index)
         k = max(i for i, st in enumerate(stmts) if name in st.defines)
         if k in plan.get(index, set()):
             return None  # already planned (mutual recursion)

@@ -80,16 +80,19 @@ def test_setup_code_reading_a_name_only_a_stage_imports_is_an_error() -> None:
     assert [d for d in _analyse(cells).diagnostics if d.code == "setup-uses-stage-name"] == []
 
 
-def test_value_made_with_a_notebook_class_or_function_brings_its_definition() -> None:
+def test_value_made_with_a_notebook_class_brings_the_class() -> None:
     cells: list[CellSpec] = [
-        ("class Box:\n    pass\n\ndef f():\n    return 1\n\nbox = Box()", ["stage:a"]),
-        ("pipe = {'step': f}", ["stage:b"]),
+        ("class Box:\n    pass\n\nclass Tag:\n    pass", ["setup"]),
+        ("class Crate:\n    pass\n\ndef f():\n    return 1\n\nbox = Crate()", ["stage:a"]),
+        ("pipe = [Box(), f()] * 2", ["stage:b"]),
         ("print(box, pipe)", ["stage:c"]),
     ]
     a = _analyse(cells)
     assert a.graph.errors == ()
     c = a.graph.stage("c")
     assert c.inputs == ("box", "pipe")
-    carried = {i for idx, ix in c.setup for i in ix if idx in (0, 1)}
-    stmts = a.graph.setup_statements[0]
-    assert {stmts[i].source.split(":")[0] for i in carried} >= {"class Box", "def f()"}
+    repeated = {
+        a.graph.setup_statements[idx][i].source.split(":")[0] for idx, ix in c.setup for i in ix
+    }
+    # Only the classes an instance may need; not the function that computed a plain value.
+    assert repeated == {"class Box", "class Crate"}
