@@ -93,7 +93,7 @@ def _stage_notebook(
             )
         )
     # Containers of inputs built again here, so they hold the loaded values themselves.
-    cells += [_statements_cell(a, idx, chosen) for idx, chosen in flow.rebuilt]
+    cells += [_statements_cell(a, idx, chosen, "-rebuilt") for idx, chosen in flow.rebuilt]
     for idx in flow.stage.cells:
         c = nb.cells[idx]
         tags = [t for t in c.tags if not _OWN_TAG.match(t) and t not in _OWN_PLAIN]
@@ -127,14 +127,18 @@ def _stage_notebook(
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
 
-def _statements_cell(a: Analysis, idx: int, chosen: tuple[int, ...]) -> dict[str, Any]:
+def _statements_cell(
+    a: Analysis, idx: int, chosen: tuple[int, ...], suffix: str = ""
+) -> dict[str, Any]:
+    """Some statements of a source cell; ``suffix`` keeps the id unique in the notebook when
+    the same cell also gave definitions to it."""
     source_cell = a.notebook.cells[idx]
     statements = a.graph.setup_statements[idx]
     if len(chosen) == len(statements):
         text = source_cell.source  # all of it: keep the author's comments and layout
     else:
         text = "\n".join(statements[i].source for i in chosen)
-    return _cell("code", source_cell.id, text, source=source_cell.index)
+    return _cell("code", source_cell.id + suffix, text, source=source_cell.index)
 
 
 def _cell(

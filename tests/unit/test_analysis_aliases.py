@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import nbformat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,16 +63,19 @@ def test_changes_through_containers_reach_the_next_stage_or_are_refused(
 
 def test_container_built_in_another_stage_is_built_again_after_the_inputs() -> None:
     cells: list[CellSpec] = [
-        ("a = {'x': 0}\nb = {'x': 0}\ndata = [a, b]\nprint(1)", ["stage:load"]),
-        ("for d in data:\n    d['x'] = 1", ["stage:change"]),
+        ("class K:\n    pass\na = {'x': 0}\nb = {'x': 0}\ndata = [a, b]", ["stage:load"]),
+        ("for d in data:\n    d['x'] = K()", ["stage:change"]),
         ("print(a, b)", ["stage:show"]),
     ]
     a = _analyse(cells)
     assert a.graph.errors == ()
     _, files = package_files(a, "p")
-    sources = ["".join(c["source"]) for c in json.loads(files["stages/change.ipynb"])["cells"]]
+    stage_nb = nbformat.reads(files["stages/change.ipynb"].decode(), as_version=4)
+    nbformat.validate(stage_nb)  # one source cell gave two cells: ids still unique
+    sources = [c["source"] for c in stage_nb.cells]
     load = next(i for i, text in enumerate(sources) if "load_inputs" in text)
-    assert sources[load + 1 :][:2] == ["data = [a, b]", "for d in data:\n    d['x'] = 1"]
+    assert sources[load - 1] == "class K:\n    pass"  # carried, before the inputs are loaded
+    assert sources[load + 1 :][:2] == ["data = [a, b]", "for d in data:\n    d['x'] = K()"]
 
 
 def test_container_changed_after_it_was_built_cannot_be_built_again() -> None:
