@@ -57,6 +57,11 @@ class Names:
     # Module-level names bound by a definition rather than a computed value: "import", "function",
     # "class" or "lambda". Such a name cannot be passed between stages as a value.
     definitions: dict[str, str] = field(default_factory=dict)
+    # Module-level functions -> positions of the parameters their body changes in place, and
+    # calls of module-level functions: (function, ((position, argument name), ...)). Together
+    # they make `add_features(df)` a change of `df`.
+    changes_params: dict[str, set[int]] = field(default_factory=dict)
+    calls: list[tuple[str, tuple[tuple[int, str], ...]]] = field(default_factory=list)
 
 
 class _Scope:
@@ -194,6 +199,8 @@ class _Visitor(ast.NodeVisitor):
         self.stack = [self.module]
         self.later: set[str] = set()
         self.imported: set[str] = set()
+        # (name, parameter names) of the module-level function whose body is being visited
+        self.function: tuple[str, list[str]] | None = None
 
     # ast.NodeVisitor looks each method up by name on every node (and routes constants through
     # a deprecation shim); a per-class table keeps whole-notebook analysis well under a second.
@@ -268,8 +275,15 @@ class _Visitor(ast.NodeVisitor):
 
     def _mutate(self, node: ast.expr) -> None:
         name = _root_name(node)
-        if name is not None and self._resolve(name) != _LOCAL:
+        if name is None:
+            return
+        if self._resolve(name) != _LOCAL:
             self.names.mutates.add(name)
+        elif self.function is not None and name in self.function[1]:
+            # The caller's argument is changed (unless the parameter was rebound first; the
+            # safe side is to count it anyway).
+            position = self.function[1].index(name)
+            self.names.changes_params.setdefault(self.function[0], set()).add(position)
 
     # -- names and targets ------------------------------------------------------------------
 
@@ -298,6 +312,14 @@ class _Visitor(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
         func = node.func
+        if isinstance(func, ast.Name) and self._resolve(func.id) != _LOCAL:
+            args = tuple(
+                (i, a.id)
+                for i, a in enumerate(node.args)
+                if isinstance(a, ast.Name) and self._resolve(a.id) != _LOCAL
+            )
+            if args:
+                self.names.calls.append((func.id, args))
         if isinstance(func, ast.Attribute) and (
             func.attr in INPLACE_METHODS
             or any(kw.arg == "inplace" and _is_true(kw.value) for kw in node.keywords)
@@ -414,7 +436,11 @@ class _Visitor(ast.NodeVisitor):
             self.visit(node.returns)
         self._store(node.name)
         self._definition(node.name, "function")
+        outer = self.function
+        if self.stack[-1].kind == "module":
+            self.function = (node.name, [a.arg for a in (*args.posonlyargs, *args.args)])
         self._body(_function_locals(node.args, node.body), node.body)
+        self.function = outer
 
     visit_AsyncFunctionDef = visit_FunctionDef
 

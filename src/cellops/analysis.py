@@ -60,6 +60,20 @@ class CellAnalysis:
     aliases: tuple[tuple[str, frozenset[str]], ...] = ()
     # (name, "import" | "function" | "class" | "lambda") for names bound by a definition.
     definitions: tuple[tuple[str, str], ...] = ()
+    changes_params: tuple[tuple[str, frozenset[int]], ...] = ()  # function -> positions
+    calls: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
+
+    def changed_by_calls(self, changers: Mapping[str, frozenset[int]]) -> frozenset[str]:
+        """Arguments this cell passes to functions that change them (``changers``)."""
+        return frozenset(
+            name
+            for func, args in self.calls
+            for position, name in args
+            if position in changers.get(func, _NO_POSITIONS)
+        )
+
+
+_NO_POSITIONS: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,8 @@ def analyze_cell(source: str) -> CellAnalysis:
         error=None,
         aliases=tuple(sorted((k, frozenset(v)) for k, v in names.aliases.items())),
         definitions=tuple(sorted(names.definitions.items())),
+        changes_params=tuple(sorted((k, frozenset(v)) for k, v in names.changes_params.items())),
+        calls=tuple(names.calls),
     )
 
 

@@ -9,7 +9,7 @@ independent, so a fan-out runs in parallel.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from cellops.analysis import (
@@ -94,6 +94,8 @@ class _Flow:
         self.carrier = Carrier(nb, self.analyse)
         self.stage_defs: dict[str, tuple[str, int]] = {}
         self.rebuilt: dict[str, dict[int, set[int]]] = {}
+        # notebook functions -> positions of the arguments they change in place
+        self.changers: dict[str, frozenset[int]] = {}
 
     def analyse(self, index: int) -> CellAnalysis:
         cached = self.analysis.get(index)
@@ -169,6 +171,8 @@ class _Flow:
                 for name in a.defines | a.mutates:
                     skip_defs.setdefault(name, cell.index)
                 continue
+            if role in ("setup", "stage"):
+                a = self.with_changing_calls(a)
             if role == "setup":
                 self.aliases.cell(cell, None, a)
                 for name in a.defines:
@@ -200,6 +204,15 @@ class _Flow:
         for stage, used in self.carrier.setup_used.items():
             self.setup_used[stage] |= used
         return self.assemble(params, setup_statements)
+
+    def with_changing_calls(self, a: CellAnalysis) -> CellAnalysis:
+        """``a`` with the arguments it passes to notebook functions that change them."""
+        for name, kind in a.definitions:
+            if kind == "function":
+                self.changers.pop(name, None)
+        self.changers.update(a.changes_params)
+        changed = a.changed_by_calls(self.changers)
+        return replace(a, mutates=a.mutates | changed) if changed - a.mutates else a
 
     def resolve(
         self,

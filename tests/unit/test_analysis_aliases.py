@@ -127,3 +127,28 @@ def test_alias_in_setup_code_holds_in_every_stage() -> None:
     a = _analyse(cells)
     assert _lost(a) == []
     assert a.graph.stage("show").sources == {"a": "change"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from([*CHANGES, "d.x = 1"]),
+    st.sampled_from(["setup", "stage:load", "stage:change"]),
+    st.booleans(),
+)
+def test_a_notebook_function_changing_its_argument_changes_the_callers_value(
+    change: str, where: str, first: bool
+) -> None:
+    params, call = ("d, n", "fill(t, 1)") if first else ("n, d", "fill(1, t)")
+    define = f"def fill({params}):\n    {change}\n\ndef look(d):\n    return len(d)\n"
+    use = f"{call}\nprint(look(u))"
+    load = "t = {'x': 0}\nu = {'x': 0}"
+    if where == "stage:change":  # defined in the stage that calls it
+        middle: list[CellSpec] = [(define + use, ["stage:change"])]
+    else:
+        middle = [(define, [where]), (use, ["stage:change"])]
+    cells: list[CellSpec] = [(load, ["stage:load"]), *middle, ("print(t, u)", ["stage:show"])]
+    if where == "stage:load":
+        cells[0:2] = [(load + "\n" + define, ["stage:load"])]
+    a = _analyse(cells)
+    assert a.graph.errors == ()
+    assert a.graph.stage("show").sources == {"t": "change", "u": "load"}
