@@ -7,7 +7,6 @@ Kept to a small table of what is certain; what a run actually imports is the exa
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterable
 
@@ -17,8 +16,9 @@ _MAGICS = {"matplotlib": "matplotlib", "pylab": "matplotlib"}
 _IPYTHON_EXTENSIONS = frozenset({"autoreload", "storemagic", "IPython"})
 _MAGIC = re.compile(r"^\s*(?:[\w.,\s]+=\s*)?%{1,2}(?P<name>\w+)\s*(?P<rest>.*)$")
 
-# A called function or method -> the optional module the library imports for it.
-_LAZY = {
+# A called function or method -> the optional module the library imports for it (looked up by
+# the names visitor, which sees every call anyway).
+LAZY_IMPORTS = {
     "read_excel": "openpyxl",
     "to_excel": "openpyxl",
     "ExcelWriter": "openpyxl",
@@ -52,16 +52,4 @@ def magic_imports(lines: Iterable[str]) -> set[str]:
             module = rest[0].split(".")[0]
             if module not in _IPYTHON_EXTENSIONS:
                 found.add(module)
-    return found
-
-
-def call_imports(nodes: Iterable[ast.AST]) -> set[str]:
-    found = set()
-    for node in nodes:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Call):
-                func = sub.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-                if name in _LAZY:
-                    found.add(_LAZY[name])
     return found

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from cellops._analysis_implied import LAZY_IMPORTS
+
 # Methods that change their receiver. Kept short on purpose: a false mutation makes stages that
 # could run in parallel wait for each other, a missed one only matters if two stages both touch
 # the same object.
@@ -312,6 +314,9 @@ class _Visitor(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
         func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if called in LAZY_IMPORTS:
+            self.names.imports.add(LAZY_IMPORTS[called])
         if isinstance(func, ast.Name) and self._resolve(func.id) != _LOCAL:
             args = tuple(
                 (i, a.id)

@@ -17,7 +17,7 @@ import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cellops._analysis_implied import call_imports, magic_imports
+from cellops._analysis_implied import magic_imports
 from cellops._analysis_ipython import Prepared, prepare, split_lines
 from cellops._analysis_names import collect_names
 
@@ -112,7 +112,7 @@ def analyze_cell(source: str) -> CellAnalysis:
         uses=frozenset(names.uses),
         mutates=frozenset(names.mutates),
         deletes=frozenset(names.deletes),
-        imports=frozenset(names.imports | implied | call_imports(prepared.tree.body)),
+        imports=frozenset(names.imports | implied),
         star_import=names.star_import or prepared.runs_script,
         magics=magics,
         error=None,
@@ -181,7 +181,7 @@ def split_statements(source: str) -> tuple[Statement, ...]:
         magic = [
             prepared.magic_lines[n] for n in range(first, last + 1) if n in prepared.magic_lines
         ]
-        implied = magic_imports(magic) | call_imports(group)
+        implied = magic_imports(magic)
         statements.append(
             Statement(
                 source=text.segment(group[0], group[-1]),

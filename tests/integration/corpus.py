@@ -54,7 +54,8 @@ TITANIC = v4(
         md("# Titanic, the way the tutorials write it"),
         code(
             "import numpy as np\nimport pandas as pd\n"
-            "from sklearn.linear_model import LogisticRegression",
+            "from sklearn.linear_model import LogisticRegression\n\n"
+            "def add_young(df):\n    df['Young'] = (df['Age'] < 18).astype(int)",
             "setup",
         ),
         code("seed = 7\nrows = 60", "parameters"),
@@ -76,8 +77,9 @@ TITANIC = v4(
         ),
         md("Bands, changed through a loop over a list literal"),
         code("for d in [train_df, test_df]:\n    d['AgeBand'] = (d['Age'] // 20).astype(int)"),
+        code("add_young(train_df)\nadd_young(test_df)", "stage:young"),
         code(
-            "cols = ['Sex', 'Age', 'AgeBand']\n"
+            "cols = ['Sex', 'Age', 'AgeBand', 'Young']\n"
             "model = LogisticRegression(max_iter=500).fit(train_df[cols], train_df['Survived'])\n"
             "print('RESULT acc', round(model.score(train_df[cols], train_df['Survived']), 6))\n"
             "print('RESULT test', model.predict(test_df[cols]).tolist())",
