@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from cellops._analysis_aliases import alias_sources, target_names
 from cellops._analysis_implied import LAZY_IMPORTS
 
 # Methods that change their receiver. Kept short on purpose: a false mutation makes stages that
@@ -67,7 +68,7 @@ class Names:
 
 
 class _Scope:
-    __slots__ = ("bound", "globals", "kind", "nonlocals")
+    __slots__ = ("aliases", "bound", "globals", "kind", "nonlocals")
 
     def __init__(
         self,
@@ -82,6 +83,8 @@ class _Scope:
         self.bound = bound if bound is not None else set()
         self.globals = globals_ or set()
         self.nonlocals = nonlocals or set()
+        # a comprehension's targets -> the outer names whose elements they are
+        self.aliases: dict[str, set[str]] = {}
 
 
 def collect_names(nodes: Sequence[ast.stmt]) -> Names:
@@ -138,56 +141,6 @@ def _root_name(node: ast.expr) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
-
-
-# Calls whose result holds the very objects passed in (not copies).
-_SHARING_CALLS = frozenset(
-    {"list", "tuple", "set", "reversed", "sorted", "zip", "enumerate", "iter"}
-)
-_SHARING_METHODS = frozenset({"values", "items"})
-
-
-def alias_sources(node: ast.expr | None) -> set[str]:
-    """Names whose objects the value of ``node`` is or holds.
-
-    Only forms that share for certain: a name, containers of them, their elements by constant
-    index or slice. ``df[cols]``, ``df.copy()`` and other calls give new objects.
-    """
-    if isinstance(node, ast.Name):
-        return {node.id}
-    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return set().union(*(alias_sources(e) for e in node.elts))
-    if isinstance(node, ast.Starred):
-        return alias_sources(node.value)
-    if isinstance(node, ast.Dict):
-        return set().union(*(alias_sources(v) for v in node.values))
-    if isinstance(node, ast.IfExp):
-        return alias_sources(node.body) | alias_sources(node.orelse)
-    if isinstance(node, ast.BoolOp):
-        return set().union(*(alias_sources(v) for v in node.values))
-    if isinstance(node, ast.Subscript) and (
-        isinstance(node.slice, ast.Slice)
-        or (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int))
-        or (isinstance(node.slice, ast.UnaryOp) and isinstance(node.slice.operand, ast.Constant))
-    ):
-        return alias_sources(node.value)
-    if isinstance(node, ast.Call):
-        func = node.func
-        if isinstance(func, ast.Name) and func.id in _SHARING_CALLS:
-            return set().union(*(alias_sources(a) for a in node.args))
-        if isinstance(func, ast.Attribute) and func.attr in _SHARING_METHODS and not node.args:
-            return alias_sources(func.value)
-    return set()
-
-
-def _target_names(node: ast.expr) -> list[str]:
-    if isinstance(node, ast.Name):
-        return [node.id]
-    if isinstance(node, (ast.Tuple, ast.List)):
-        return [n for e in node.elts for n in _target_names(e)]
-    if isinstance(node, ast.Starred):
-        return _target_names(node.value)
-    return []
 
 
 def _is_true(node: ast.expr) -> bool:
@@ -281,6 +234,10 @@ class _Visitor(ast.NodeVisitor):
             return
         if self._resolve(name) != _LOCAL:
             self.names.mutates.add(name)
+        elif self.stack[-1].kind == "comp" and name in self.stack[-1].aliases:
+            # `[d.drop(columns=c, inplace=True) for d in data]` changes data's elements.
+            for outer in sorted(self.stack[-1].aliases[name]):
+                self._mutate(ast.Name(outer))
         elif self.function is not None and name in self.function[1]:
             # The caller's argument is changed (unless the parameter was rebound first; the
             # safe side is to count it anyway).
@@ -345,7 +302,7 @@ class _Visitor(ast.NodeVisitor):
         if self.stack[-1].kind != "module":
             return
         sources = alias_sources(value)
-        for name in _target_names(target):
+        for name in target_names(target):
             self.names.aliases.pop(name, None)  # rebound: what it shared before is gone
             if sources - {name}:
                 self.names.aliases[name] = sources - {name}
@@ -474,11 +431,20 @@ class _Visitor(ast.NodeVisitor):
     def _comprehension(self, generators: list[ast.comprehension], results: list[ast.expr]) -> None:
         # The first iterable is evaluated outside the comprehension's own scope.
         self.visit(generators[0].iter)
-        self.stack.append(_Scope("comp"))
+        scope = _Scope("comp")
+        self.stack.append(scope)
         for i, generator in enumerate(generators):
             if i:
                 self.visit(generator.iter)
             self.visit(generator.target)
+            # `for row in rows for d in row`: d is an element of what row is an element of.
+            sources = set().union(
+                *(scope.aliases.get(n, set()) if n in scope.bound else {n}
+                  for n in alias_sources(generator.iter))
+            )  # fmt: skip
+            for target in target_names(generator.target):
+                if sources - {target}:
+                    scope.aliases[target] = sources - {target}
             for condition in generator.ifs:
                 self.visit(condition)
         for result in results:

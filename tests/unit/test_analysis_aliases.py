@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import nbformat
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,3 +153,24 @@ def test_a_notebook_function_changing_its_argument_changes_the_callers_value(
     a = _analyse(cells)
     assert a.graph.errors == ()
     assert a.graph.stage("show").sources == {"t": "change", "u": "load"}
+
+
+@pytest.mark.parametrize(
+    "comprehension",
+    [
+        "[d.update(x=1) for d in data]",
+        "[d.pop('x') for d in data if d]",
+        "{k: d.setdefault('y', 1) for k, d in zip('ab', data)}",
+        "[d.update(x=1) for pair in [data] for d in pair]",
+        "any(d.clear() for d in reversed(data))",
+    ],
+)
+def test_changes_inside_a_comprehension_are_followed(comprehension: str) -> None:
+    cells: list[CellSpec] = [
+        ("a = {'x': 0}\nb = {'x': 0}", ["stage:load"]),
+        (f"data = [a, b]\n{comprehension}", ["stage:change"]),
+        ("print(a, b)", ["stage:show"]),
+    ]
+    a = _analyse(cells)
+    assert a.graph.errors == ()
+    assert a.graph.stage("show").sources == {"a": "change", "b": "change"}
