@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from cellops._analysis_aliases import alias_sources, target_names
+from cellops._analysis_implied import LAZY_IMPORTS
+
 # Methods that change their receiver. Kept short on purpose: a false mutation makes stages that
 # could run in parallel wait for each other, a missed one only matters if two stages both touch
 # the same object.
@@ -51,10 +54,21 @@ class Names:
     deletes: set[str] = field(default_factory=set)
     imports: set[str] = field(default_factory=set)
     star_import: bool = False
+    # name -> names whose objects it may share (`a = b`, `data = [x, y]`, `for d in data`),
+    # so a change through one is a change of the others.
+    aliases: dict[str, set[str]] = field(default_factory=dict)
+    # Module-level names bound by a definition rather than a computed value: "import", "function",
+    # "class" or "lambda". Such a name cannot be passed between stages as a value.
+    definitions: dict[str, str] = field(default_factory=dict)
+    # Module-level functions -> positions of the parameters their body changes in place, and
+    # calls of module-level functions: (function, ((position, argument name), ...)). Together
+    # they make `add_features(df)` a change of `df`.
+    changes_params: dict[str, set[int]] = field(default_factory=dict)
+    calls: list[tuple[str, tuple[tuple[int, str], ...]]] = field(default_factory=list)
 
 
 class _Scope:
-    __slots__ = ("bound", "globals", "kind", "nonlocals")
+    __slots__ = ("aliases", "bound", "globals", "kind", "nonlocals")
 
     def __init__(
         self,
@@ -69,6 +83,8 @@ class _Scope:
         self.bound = bound if bound is not None else set()
         self.globals = globals_ or set()
         self.nonlocals = nonlocals or set()
+        # a comprehension's targets -> the outer names whose elements they are
+        self.aliases: dict[str, set[str]] = {}
 
 
 def collect_names(nodes: Sequence[ast.stmt]) -> Names:
@@ -138,6 +154,8 @@ class _Visitor(ast.NodeVisitor):
         self.stack = [self.module]
         self.later: set[str] = set()
         self.imported: set[str] = set()
+        # (name, parameter names) of the module-level function whose body is being visited
+        self.function: tuple[str, list[str]] | None = None
 
     # ast.NodeVisitor looks each method up by name on every node (and routes constants through
     # a deprecation shim); a per-class table keeps whole-notebook analysis well under a second.
@@ -203,6 +221,7 @@ class _Visitor(ast.NodeVisitor):
         if scope.kind == "module":
             scope.bound.add(name)
             self.names.defines.add(name)
+            self.names.definitions.pop(name, None)
         elif scope.kind == "function":
             if name in scope.globals:
                 self.names.defines.add(name)
@@ -211,8 +230,19 @@ class _Visitor(ast.NodeVisitor):
 
     def _mutate(self, node: ast.expr) -> None:
         name = _root_name(node)
-        if name is not None and self._resolve(name) != _LOCAL:
+        if name is None:
+            return
+        if self._resolve(name) != _LOCAL:
             self.names.mutates.add(name)
+        elif self.stack[-1].kind == "comp" and name in self.stack[-1].aliases:
+            # `[d.drop(columns=c, inplace=True) for d in data]` changes data's elements.
+            for outer in sorted(self.stack[-1].aliases[name]):
+                self._mutate(ast.Name(outer))
+        elif self.function is not None and name in self.function[1]:
+            # The caller's argument is changed (unless the parameter was rebound first; the
+            # safe side is to count it anyway).
+            position = self.function[1].index(name)
+            self.names.changes_params.setdefault(self.function[0], set()).add(position)
 
     # -- names and targets ------------------------------------------------------------------
 
@@ -241,6 +271,17 @@ class _Visitor(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
         func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if called in LAZY_IMPORTS:
+            self.names.imports.add(LAZY_IMPORTS[called])
+        if isinstance(func, ast.Name) and self._resolve(func.id) != _LOCAL:
+            args = tuple(
+                (i, a.id)
+                for i, a in enumerate(node.args)
+                if isinstance(a, ast.Name) and self._resolve(a.id) != _LOCAL
+            )
+            if args:
+                self.names.calls.append((func.id, args))
         if isinstance(func, ast.Attribute) and (
             func.attr in INPLACE_METHODS
             or any(kw.arg == "inplace" and _is_true(kw.value) for kw in node.keywords)
@@ -253,6 +294,18 @@ class _Visitor(ast.NodeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self.visit(target)
+            self._alias(target, node.value)
+            if isinstance(node.value, ast.Lambda) and isinstance(target, ast.Name):
+                self._definition(target.id, "lambda")
+
+    def _alias(self, target: ast.expr, value: ast.expr) -> None:
+        if self.stack[-1].kind != "module":
+            return
+        sources = alias_sources(value)
+        for name in target_names(target):
+            self.names.aliases.pop(name, None)  # rebound: what it shared before is gone
+            if sources - {name}:
+                self.names.aliases[name] = sources - {name}
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         if isinstance(node.target, ast.Name):
@@ -274,6 +327,7 @@ class _Visitor(ast.NodeVisitor):
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
         self.visit(node.target)
+        self._alias(node.target, node.iter)  # the loop variable is each element in turn
         for stmt in (*node.body, *node.orelse):
             self.visit(stmt)
 
@@ -301,6 +355,11 @@ class _Visitor(ast.NodeVisitor):
     def _bind_import(self, name: str) -> None:
         self.imported.add(name)
         self._store(name)
+        self._definition(name, "import")
+
+    def _definition(self, name: str, kind: str) -> None:
+        if self.stack[-1].kind == "module":
+            self.names.definitions[name] = kind
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -338,7 +397,12 @@ class _Visitor(ast.NodeVisitor):
         if node.returns is not None:
             self.visit(node.returns)
         self._store(node.name)
+        self._definition(node.name, "function")
+        outer = self.function
+        if self.stack[-1].kind == "module":
+            self.function = (node.name, [a.arg for a in (*args.posonlyargs, *args.args)])
         self._body(_function_locals(node.args, node.body), node.body)
+        self.function = outer
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -356,6 +420,7 @@ class _Visitor(ast.NodeVisitor):
             self.visit(expr)
         self._body(_Scope("class"), node.body)
         self._store(node.name)
+        self._definition(node.name, "class")
 
     def _body(self, scope: _Scope, body: Iterable[ast.AST]) -> None:
         self.stack.append(scope)
@@ -366,11 +431,20 @@ class _Visitor(ast.NodeVisitor):
     def _comprehension(self, generators: list[ast.comprehension], results: list[ast.expr]) -> None:
         # The first iterable is evaluated outside the comprehension's own scope.
         self.visit(generators[0].iter)
-        self.stack.append(_Scope("comp"))
+        scope = _Scope("comp")
+        self.stack.append(scope)
         for i, generator in enumerate(generators):
             if i:
                 self.visit(generator.iter)
             self.visit(generator.target)
+            # `for row in rows for d in row`: d is an element of what row is an element of.
+            sources = set().union(
+                *(scope.aliases.get(n, set()) if n in scope.bound else {n}
+                  for n in alias_sources(generator.iter))
+            )  # fmt: skip
+            for target in target_names(generator.target):
+                if sources - {target}:
+                    scope.aliases[target] = sources - {target}
             for condition in generator.ifs:
                 self.visit(condition)
         for result in results:

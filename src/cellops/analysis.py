@@ -17,6 +17,7 @@ import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from cellops._analysis_implied import magic_imports
 from cellops._analysis_ipython import Prepared, prepare, split_lines
 from cellops._analysis_names import collect_names
 
@@ -55,6 +56,24 @@ class CellAnalysis:
     star_import: bool
     magics: bool
     error: str | None
+    # (name, names whose objects it may share), see ``_analysis_names.alias_sources``.
+    aliases: tuple[tuple[str, frozenset[str]], ...] = ()
+    # (name, "import" | "function" | "class" | "lambda") for names bound by a definition.
+    definitions: tuple[tuple[str, str], ...] = ()
+    changes_params: tuple[tuple[str, frozenset[int]], ...] = ()  # function -> positions
+    calls: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
+
+    def changed_by_calls(self, changers: Mapping[str, frozenset[int]]) -> frozenset[str]:
+        """Arguments this cell passes to functions that change them (``changers``)."""
+        return frozenset(
+            name
+            for func, args in self.calls
+            for position, name in args
+            if position in changers.get(func, _NO_POSITIONS)
+        )
+
+
+_NO_POSITIONS: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -84,18 +103,23 @@ def analyze_cell(source: str) -> CellAnalysis:
     """
     prepared = prepare(source)
     magics = bool(prepared.magic_lines)
+    implied = frozenset(magic_imports(prepared.magic_lines.values()))
     if prepared.tree is None:
-        return CellAnalysis(_EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, False, magics, prepared.error)
+        return CellAnalysis(_EMPTY, _EMPTY, _EMPTY, _EMPTY, implied, False, magics, prepared.error)
     names = collect_names(prepared.tree.body)
     return CellAnalysis(
         defines=frozenset(names.defines),
         uses=frozenset(names.uses),
         mutates=frozenset(names.mutates),
         deletes=frozenset(names.deletes),
-        imports=frozenset(names.imports),
+        imports=frozenset(names.imports | implied),
         star_import=names.star_import or prepared.runs_script,
         magics=magics,
         error=None,
+        aliases=tuple(sorted((k, frozenset(v)) for k, v in names.aliases.items())),
+        definitions=tuple(sorted(names.definitions.items())),
+        changes_params=tuple(sorted((k, frozenset(v)) for k, v in names.changes_params.items())),
+        calls=tuple(names.calls),
     )
 
 
@@ -154,13 +178,17 @@ def split_statements(source: str) -> tuple[Statement, ...]:
     for group in groups:
         names = collect_names(group)
         first, last = _first_line(group[0]), group[-1].end_lineno or group[-1].lineno
+        magic = [
+            prepared.magic_lines[n] for n in range(first, last + 1) if n in prepared.magic_lines
+        ]
+        implied = magic_imports(magic)
         statements.append(
             Statement(
                 source=text.segment(group[0], group[-1]),
                 defines=frozenset(names.defines),
                 uses=frozenset(names.uses),
-                imports=frozenset(names.imports),
-                magic=any(n in prepared.magic_lines for n in range(first, last + 1)),
+                imports=frozenset(names.imports | implied),
+                magic=bool(magic),
             )
         )
     return tuple(statements)

@@ -9,7 +9,7 @@ independent, so a fan-out runs in parallel.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from typing import Literal
 
@@ -24,6 +24,8 @@ from cellops.analysis import (
     split_statements,
 )
 from cellops.notebook import Notebook
+from cellops.stage_aliases import AliasTracker
+from cellops.stage_carry import Carrier, check_setup_names
 from cellops.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
 
 
@@ -44,6 +46,8 @@ class StageFlow:
     output_cells: dict[str, int] = field(compare=False, hash=False)  # name -> defining cell
     parameters: tuple[str, ...] = ()
     setup: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (setup cell, statement indices)
+    # (cell, statement indices) of containers built again after the inputs are loaded
+    rebuilt: tuple[tuple[int, tuple[int, ...]], ...] = ()
     imports: tuple[str, ...] = ()
     upstream: tuple[str, ...] = ()
 
@@ -87,6 +91,12 @@ class _Flow:
         self.setup_used: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
         self.imports: dict[str, set[str]] = {s.name: set() for s in tagged.stages}
         self.star = False
+        self.aliases = AliasTracker(nb)
+        self.carrier = Carrier(nb, self.analyse)
+        self.stage_defs: dict[str, tuple[str, int]] = {}
+        self.rebuilt: dict[str, dict[int, set[int]]] = {}
+        # notebook functions -> positions of the arguments they change in place
+        self.changers: dict[str, frozenset[int]] = {}
 
     def analyse(self, index: int) -> CellAnalysis:
         cached = self.analysis.get(index)
@@ -130,6 +140,11 @@ class _Flow:
         last: dict[str, tuple[Kind, str, int]] = {
             p.name: ("param", "", self.tagged.parameters_cell or 0) for p in params
         }
+        if self.tagged.parameters_cell is not None:
+            # An import there is already an error ("move imports to a setup cell"); the later
+            # uses of the module are not "undefined" as well.
+            for name in self.analyse(self.tagged.parameters_cell).defines:
+                last.setdefault(name, ("param", "", self.tagged.parameters_cell))
         setup_statements: dict[int, tuple[Statement, ...]] = {}
         for idx in self.tagged.setup_cells:
             stmts = split_statements(self.nb.cells[idx].source)
@@ -157,7 +172,10 @@ class _Flow:
                 for name in a.defines | a.mutates:
                     skip_defs.setdefault(name, cell.index)
                 continue
+            if role in ("setup", "stage"):
+                a = self.with_changing_calls(a)
             if role == "setup":
+                self.aliases.cell(cell, None, a)
                 for name in a.defines:
                     last[name] = ("setup", "", cell.index)
                 continue
@@ -169,13 +187,33 @@ class _Flow:
                 if name in local[stage]:
                     continue
                 self.resolve(name, stage, cell.index, last, skip_defs, later_defs)
-            local[stage] |= a.defines | a.mutates
+            for name in a.defines:
+                self.stage_defs.setdefault(name, (stage, cell.index))
+            changed = self.aliases.cell(cell, stage, a)
+            local[stage] |= a.defines | changed
             local[stage] -= a.deletes
-            for name in a.defines | a.mutates:
+            for name in a.defines | changed:
                 last[name] = ("stage", stage, cell.index)
             for name in a.deletes:
                 last.pop(name, None)
+        self.diags += self.aliases.diagnostics
+        self.diags += self.carrier.diagnostics
+        known = {p.name for p in params}
+        self.diags += check_setup_names(self.nb, setup_statements, known, self.stage_defs)
+        for stage, used in self.carrier.params_used.items():
+            self.params_used[stage] |= used
+        for stage, used in self.carrier.setup_used.items():
+            self.setup_used[stage] |= used
         return self.assemble(params, setup_statements)
+
+    def with_changing_calls(self, a: CellAnalysis) -> CellAnalysis:
+        """``a`` with the arguments it passes to notebook functions that change them."""
+        for name, kind in a.definitions:
+            if kind == "function":
+                self.changers.pop(name, None)
+        self.changers.update(a.changes_params)
+        changed = a.changed_by_calls(self.changers)
+        return replace(a, mutates=a.mutates | changed) if changed - a.mutates else a
 
     def resolve(
         self,
@@ -232,9 +270,36 @@ class _Flow:
             self.params_used[stage].add(name)
         elif kind == "setup":
             self.setup_used[stage].add(name)
-        elif source != stage:
+        elif source != stage and not self.carrier.carry(name, stage, def_index, source, last):
+            if self.rebuild(name, stage, index, def_index, last, skip_defs, later_defs):
+                return
             self.inputs[stage].setdefault(name, source)
             self.outputs[source][name] = def_index
+            self.carrier.carry_for_value(stage, def_index, last)
+
+    def rebuild(
+        self,
+        name: str,
+        stage: str,
+        index: int,
+        def_index: int,
+        last: dict[str, tuple[Kind, str, int]],
+        skip_defs: dict[str, int],
+        later_defs: dict[str, int],
+    ) -> bool:
+        """Build ``combine = [a, b]`` again in ``stage`` from its parts, see ``rebuildable``."""
+        sources = self.aliases.rebuildable(name, self.analyse(def_index))
+        if sources is None:
+            return False
+        statements = self.carrier.statements_of(def_index)
+        k = max(i for i, st in enumerate(statements) if name in st.defines)
+        if statements[k].defines != {name} or statements[k].uses != sources:
+            return False
+        self.rebuilt.setdefault(stage, {}).setdefault(def_index, set()).add(k)
+        for part in sorted(sources):
+            self.resolve(part, stage, index, last, skip_defs, later_defs)
+        self.aliases.rebuilt(name, sources, stage, def_index)
+        return True
 
     def assemble(
         self,
@@ -270,6 +335,9 @@ class _Flow:
                 params_used |= st.uses & param_names
                 imports |= st.imports
             setup = [(idx, tuple(ix)) for idx, ix in per_cell.items()]
+            for idx, found in sorted(self.carrier.carried.get(s.name, {}).items()):
+                setup.append((idx, tuple(sorted(found))))
+                imports.update(*(self.carrier.statements[idx][i].imports for i in found))
             outs = self.outputs[s.name]
             flows.append(
                 StageFlow(
@@ -280,6 +348,10 @@ class _Flow:
                     output_cells=dict(sorted(outs.items())),
                     parameters=tuple(p.name for p in params if p.name in params_used),
                     setup=tuple(setup),
+                    rebuilt=tuple(
+                        (idx, tuple(sorted(ks)))
+                        for idx, ks in sorted(self.rebuilt.get(s.name, {}).items())
+                    ),
                     imports=tuple(sorted(imports)),
                     upstream=tuple(sorted({a for (a, b) in edges if b == s.name})),
                 )
@@ -290,7 +362,8 @@ class _Flow:
                 edges.items(), key=lambda kv: (self.position(kv[0][0]), self.position(kv[0][1]))
             )
         )
-        return PipelineGraph(tuple(flows), edge_list, params, tuple(self.diags), setup_statements)
+        statements = {**setup_statements, **self.carrier.statements}
+        return PipelineGraph(tuple(flows), edge_list, params, tuple(self.diags), statements)
 
     def position(self, stage: str) -> int:
         for s in self.tagged.stages:

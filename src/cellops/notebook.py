@@ -2,14 +2,20 @@
 
 cellops reads notebooks with the standard library rather than nbformat: the CLI must start in
 well under half a second, and nbformat's schema validation alone costs more than that budget
-on large notebooks. The checks here are the ones cellops relies on (nbformat 4.5+, cell ids,
+on large notebooks. The checks here are the ones cellops relies on (cells, unique ids,
 sources), each failing with a message that says how to fix the file.
+
+Every nbformat 4 notebook is read, not only 4.5+: most notebooks in the world were saved
+before cell ids existed. Such cells get ids derived from the notebook itself
+(``derive_cell_ids``), in memory only; the file is never rewritten behind the user's back.
+nbformat 3 is upgraded in memory with nbformat's own converter (imported only then).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +73,69 @@ def read_notebook(path: str | Path) -> Notebook:
     return parse_notebook(raw, str(p))
 
 
+def derive_cell_ids(cells: Sequence[object]) -> list[str]:
+    """The id of each cell: its own where it has one, else one derived from its content.
+
+    A derived id is a hash of the cell's type and source, plus ``-N`` for the N-th identical
+    cell (empty cells are common), so the same notebook always gets the same ids and promote
+    stays byte-identical. Position among identical cells only, not in the notebook: inserting
+    a cell leaves every other cell's id, its history and its stage notebook's bytes alone.
+    Anything keying cells by id for a notebook file (tracking's lookup of the parameters
+    cell too) must use this function, so both sides agree.
+    """
+    own = [c.get("id") if isinstance(c, dict) else None for c in cells]
+    taken = {cid for cid in own if isinstance(cid, str) and cid}
+    out: list[str] = []
+    for cell, cid in zip(cells, own, strict=True):
+        if isinstance(cid, str) and cid:
+            out.append(cid)
+            continue
+        kind, source = "", ""
+        if isinstance(cell, dict):
+            kind = str(cell.get("cell_type", ""))
+            try:
+                source = source_text(cell.get("source", ""))
+            except TypeError:
+                source = repr(cell.get("source"))
+        base = hashlib.sha256(f"{kind}\0{source}".encode()).hexdigest()[:12]
+        derived, n = base, 1
+        while derived in taken:
+            n += 1
+            derived = f"{base}-{n}"
+        taken.add(derived)
+        out.append(derived)
+    return out
+
+
+def _upgrade_v3(nb: dict[str, Any], name: str) -> dict[str, Any]:
+    """nbformat 3 -> 4 with nbformat's own converter, in memory.
+
+    The converter invents random cell ids; they are dropped so the derived ones, stable from
+    one read to the next, take their place.
+    """
+    import warnings
+
+    from nbformat import from_dict
+    from nbformat.v4.convert import upgrade
+
+    try:
+        # Its schema warnings concern the old file; what cellops relies on is checked below.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            node = from_dict(nb)  # type: ignore[no-untyped-call]
+            upgraded: dict[str, Any] = upgrade(node, from_version=3)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # the converter's errors name no cell; the file is damaged
+        raise NotebookError(
+            f"{name}: notebook format 3 could not be converted ({exc.__class__.__name__}: "
+            f"{exc}); convert it with 'jupyter nbconvert --to notebook --nbformat 4 {name}' "
+            "and promote the result"
+        ) from None
+    for cell in upgraded.get("cells", []):
+        if isinstance(cell, dict):
+            cell.pop("id", None)
+    return upgraded
+
+
 def parse_notebook(raw: bytes | str, name: str = "<notebook>") -> Notebook:
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     digest = hashlib.sha256(data).hexdigest()
@@ -87,6 +156,9 @@ def parse_notebook(raw: bytes | str, name: str = "<notebook>") -> Notebook:
             f"{name}: this JSON file is not a Jupyter notebook (no 'cells'); pass an .ipynb file"
         )
     major = nb.get("nbformat")
+    if major == 3:
+        nb = _upgrade_v3(nb, name)
+        major = 4
     if major != 4:
         raise NotebookError(
             f"{name}: notebook format {major} is not supported; convert it with "
@@ -105,12 +177,7 @@ def parse_notebook(raw: bytes | str, name: str = "<notebook>") -> Notebook:
             raise NotebookError(
                 f"{name}: cell {i + 1} is not an object; the notebook file is damaged"
             )
-        cid = c.get("id")
-        if not isinstance(cid, str) or not cid:
-            raise NotebookError(
-                f"{name}: cell {i + 1} has no id (ids arrived with nbformat 4.5); open the "
-                "notebook in JupyterLab 3 or newer and save it, which adds ids, then promote again"
-            )
+    for i, (c, cid) in enumerate(zip(cells_raw, derive_cell_ids(cells_raw), strict=True)):
         if cid in seen:
             raise NotebookError(
                 f"{name}: cells {seen[cid] + 1} and {i + 1} share the id {cid!r}; give one of "

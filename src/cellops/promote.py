@@ -82,14 +82,7 @@ def _stage_notebook(
             tags=["parameters"],
         ),
     ]
-    for idx, chosen in flow.setup:
-        source_cell = nb.cells[idx]
-        statements = a.graph.setup_statements[idx]
-        if len(chosen) == len(statements):
-            text = source_cell.source  # all of it: keep the author's comments and layout
-        else:
-            text = "\n".join(statements[i].source for i in chosen)
-        cells.append(_cell("code", source_cell.id, text, source=source_cell.index))
+    cells += [_statements_cell(a, idx, chosen) for idx, chosen in flow.setup]
     if flow.inputs:
         names = list(flow.inputs)
         targets = ", ".join(names) + ("," if len(names) == 1 else "")
@@ -100,6 +93,8 @@ def _stage_notebook(
                 render("stage/load_inputs.py.j2", targets=targets, names=names, stage=flow.name),
             )
         )
+    # Containers of inputs built again here, so they hold the loaded values themselves.
+    cells += [_statements_cell(a, idx, chosen, "-rebuilt") for idx, chosen in flow.rebuilt]
     for idx in flow.stage.cells:
         c = nb.cells[idx]
         tags = [t for t in c.tags if not _OWN_TAG.match(t) and t not in _OWN_PLAIN]
@@ -131,6 +126,20 @@ def _stage_notebook(
             "language": "python",
         }
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _statements_cell(
+    a: Analysis, idx: int, chosen: tuple[int, ...], suffix: str = ""
+) -> dict[str, Any]:
+    """Some statements of a source cell; ``suffix`` keeps the id unique in the notebook when
+    the same cell also gave definitions to it."""
+    source_cell = a.notebook.cells[idx]
+    statements = a.graph.setup_statements[idx]
+    if len(chosen) == len(statements):
+        text = source_cell.source  # all of it: keep the author's comments and layout
+    else:
+        text = "\n".join(statements[i].source for i in chosen)
+    return _cell("code", source_cell.id + suffix, text, source=source_cell.index)
 
 
 def _cell(

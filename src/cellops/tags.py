@@ -32,6 +32,7 @@ KALE_PREFIX_TAGS = frozenset({"block", "step", "prev", "limit", "annotation", "l
 FOREIGN_TAGS = frozenset(
     {
         "injected-parameters",
+        "papermill-error-cell-tag",
         "hide-input",
         "hide-output",
         "hide-cell",

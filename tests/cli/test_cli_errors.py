@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import cellops
-from tests.nbfactory import notebook_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"
@@ -38,21 +37,12 @@ def test_malformed_json(tmp_path: Path) -> None:
     promote_fails(tmp_path, nb, "broken.ipynb", "not valid notebook JSON", "line 1")
 
 
-def test_nbformat_3(tmp_path: Path) -> None:
+def test_notebook_format_2(tmp_path: Path) -> None:
     nb = tmp_path / "old.ipynb"
     nb.write_text(
-        json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}})
+        json.dumps({"nbformat": 2, "nbformat_minor": 0, "worksheets": [], "metadata": {}})
     )
-    promote_fails(tmp_path, nb, "format 3", "jupyter nbconvert --to notebook --nbformat 4")
-
-
-def test_cells_without_ids(tmp_path: Path) -> None:
-    data = notebook_dict([("a = 1", ["stage:a"])])
-    del data["cells"][0]["id"]
-    data["nbformat_minor"] = 4
-    nb = tmp_path / "noids.ipynb"
-    nb.write_text(json.dumps(data))
-    promote_fails(tmp_path, nb, "cell 1 has no id", "JupyterLab")
+    promote_fails(tmp_path, nb, "format 2", "jupyter nbconvert --to notebook --nbformat 4")
 
 
 def test_file_that_is_not_a_notebook(tmp_path: Path) -> None:

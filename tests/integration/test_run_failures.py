@@ -128,6 +128,20 @@ def test_output_that_cannot_be_serialised_is_bad_input(
 
 
 @pytest.mark.kernel
+def test_failing_line_magic_names_the_cell_and_the_usage_error(tmp_path: Path) -> None:
+    notebook = make_notebook(
+        tmp_path / "magic.ipynb",
+        [cell("x = 1", "stage:a"), cell("%undefined-line-magic\nprint(x)", "stage:b")],
+    )
+    pkg = tmp_path / "magic-pipeline"
+    promote(notebook, pkg)
+    res = cellops("run", pkg, "--jobs", "1", cwd=tmp_path)
+    assert res.returncode == 1, str(res)
+    assert "stage 'b' failed in cell 2 (id c2)" in res.stderr, str(res)
+    assert "UsageError: Line magic function `%undefined-line-magic` not found" in res.stderr
+
+
+@pytest.mark.kernel
 def test_retries_runs_a_failing_stage_again(tmp_path: Path) -> None:
     marker = tmp_path / "first-attempt-happened"
     flaky = (

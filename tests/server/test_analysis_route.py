@@ -100,6 +100,29 @@ async def test_untagged_notebook_is_one_stage(api: Fetch, jp_root_dir: Path) -> 
     assert answer.body["path"] == "sub/plain nb.ipynb"
 
 
+async def test_cells_without_ids_get_the_ids_promote_gives_them(
+    api: Fetch, jp_root_dir: Path
+) -> None:
+    from cellops.notebook import read_notebook
+
+    data = notebook_dict([("x = 1", ["stage:a"]), ("print(x)", ["stage:b"])])
+    for cell in data["cells"]:
+        del cell["id"]
+    data["nbformat_minor"] = 2
+    path = jp_root_dir / "old.ipynb"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    ids = [c.id for c in read_notebook(path).cells]
+    for method, kwargs in (
+        ("GET", {"params": {"path": "old.ipynb"}}),
+        ("POST", {"body": {"content": data}}),
+    ):
+        answer = await api(method, "analysis", **kwargs)
+        assert answer.status == 200, str(answer)
+        assert [c["id"] for c in answer.body["cells"]] == ids
+        assert [s["cell_ids"] for s in answer.body["stages"]] == [[ids[0]], [ids[1]]]
+    assert json.loads(path.read_text(encoding="utf-8")) == data
+
+
 async def test_malformed_notebooks_are_400_naming_the_problem(
     api: Fetch, jp_root_dir: Path
 ) -> None:
@@ -109,11 +132,11 @@ async def test_malformed_notebooks_are_400_naming_the_problem(
     assert "broken.ipynb" in saved.body["message"]
     assert "not valid notebook JSON" in saved.body["message"]
 
-    no_ids = notebook_dict([("x = 1", [])])
-    del no_ids["cells"][0]["id"]
-    unsaved = await api("POST", "analysis", body={"path": "draft.ipynb", "content": no_ids})
+    shared = notebook_dict([("x = 1", []), ("y = 2", [])])
+    shared["cells"][1]["id"] = "c0"
+    unsaved = await api("POST", "analysis", body={"path": "draft.ipynb", "content": shared})
     assert unsaved.status == 400, str(unsaved)
-    assert "has no id" in unsaved.body["message"]
+    assert "share the id 'c0'" in unsaved.body["message"]
 
     not_nb = await api("POST", "analysis", body={"content": {"hello": 1}})
     assert not_nb.status == 400, str(not_nb)

@@ -389,9 +389,10 @@ def test_mutating_a_local_or_parameter_is_not_a_module_mutation() -> None:
         frame["x"] = 1
         self_like = []
         self_like.append(frame)
-    out = [part.append(1) for part in parts]
     """
     assert mutates(source) == set()
+    # An element of `parts` is changed, so `parts` is (its value holds the changed lists).
+    assert mutates("out = [part.append(1) for part in parts]") == {"parts"}
 
 
 def test_function_mutating_a_global_counts() -> None:

@@ -189,3 +189,20 @@ def test_order_respects_every_edge_or_names_a_real_cycle(case) -> None:  # type:
     assert shown[0] == shown[-1] and len(shown) >= 3
     for a, b in itertools.pairwise(shown):  # each link is an after: tag in the notebook
         assert int(a[1:]) in after[int(b[1:])], d.message
+
+
+def test_import_in_the_parameters_cell_is_one_error_not_also_an_undefined_name() -> None:
+    g = graph([("import math\nn = 2", ["parameters"]), ("print(math.sqrt(n))", ["stage:a"])])
+    assert [d.code for d in g.diagnostics] == ["non-literal-parameter"]
+    assert "move imports to a setup cell" in g.diagnostics[0].message
+
+
+def test_papermills_own_tags_are_ignored_silently() -> None:
+    g = graph(
+        [
+            ("n = 2", ["injected-parameters"]),
+            ("An error happened", ["papermill-error-cell-tag"], "markdown"),
+            ("print(n)", []),
+        ]
+    )
+    assert g.diagnostics == ()

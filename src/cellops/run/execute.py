@@ -60,28 +60,47 @@ def restore_input_path(executed: Path, notebook: Path) -> None:
     executed.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _failing_cell(executed: Path) -> tuple[int | None, str | None]:
-    """Index and source label of the cell that raised, read from the executed notebook.
+def _failing_cell(executed: Path) -> tuple[int | None, str | None, tuple[str, str] | None]:
+    """Index, source label and (ename, evalue) of the cell that failed, from the executed notebook.
 
     papermill inserts error banner cells into the notebook it saves, so its ``cell_index``
-    does not point into that file; the cell holding the error output does.
+    does not point into that file; the cell holding the error output does. A failing IPython
+    line (``%undefined-magic``) leaves no error output, only a ``UsageError`` on stderr, and
+    papermill's own mark on the cell.
     """
     try:
         cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
     except (OSError, ValueError, KeyError):
-        return None, None
+        return None, None, None
     position = 0
     for cell in cells:
         meta = cell.get("metadata", {})
         if "papermill-error-cell-tag" in meta.get("tags", []):
             continue
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+        outputs = cell.get("outputs", [])
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        if errors or (meta.get("papermill") or {}).get("exception"):
             info = meta.get("cellops", {})
             if "source_index" in info:
-                return position, f"cell {info['source_index'] + 1} (id {cell.get('id')})"
-            return position, f"the generated cell '{cell.get('id')}'"
+                label = f"cell {info['source_index'] + 1} (id {cell.get('id')})"
+            else:
+                label = f"the generated cell '{cell.get('id')}'"
+            return position, label, _reason(errors, outputs)
         position += 1
-    return None, None
+    return None, None, None
+
+
+def _reason(errors: list[Any], outputs: list[Any]) -> tuple[str, str] | None:
+    if errors:
+        return str(errors[-1].get("ename", "")), str(errors[-1].get("evalue", ""))
+    for output in reversed(outputs):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = output.get("text", "")
+            lines = ("".join(text) if isinstance(text, list) else str(text)).strip().splitlines()
+            if lines:
+                ename, _, evalue = lines[-1].partition(": ")
+                return (ename, evalue) if evalue else ("Error", lines[-1])
+    return None
 
 
 def _skip_slow_format_checker() -> None:
@@ -140,11 +159,14 @@ def execute_stage(
             **tag_cells(km, tracking),
         )
     except pm.PapermillExecutionError as exc:
-        index, label = _failing_cell(executed)
+        index, label, reason = _failing_cell(executed)
+        # papermill names a cell it saw fail without an error output "CellExecutionError" with
+        # no value: the reason is what the cell itself printed.
+        ename, evalue = (exc.ename, exc.evalue) if exc.evalue or reason is None else reason
         raise StageExecutionError(
             StageError(
-                ename=exc.ename,
-                evalue=exc.evalue,
+                ename=ename,
+                evalue=evalue,
                 cell_index=index,
                 source_cell=label,
                 traceback=_ANSI.sub("", "\n".join(exc.traceback)),
@@ -161,9 +183,9 @@ def execute_stage(
                     None,
                 )
             ) from None
-        raise StageExecutionError(
-            StageError(type(exc).__name__, str(exc) or repr(exc), None, None)
-        ) from None
+        index, label, reason = _failing_cell(executed)
+        ename, evalue = reason or (type(exc).__name__, str(exc) or repr(exc))
+        raise StageExecutionError(StageError(ename, evalue, index, label)) from None
     finally:
         if timer is not None:
             timer.cancel()
