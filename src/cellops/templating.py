@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from functools import lru_cache
@@ -25,10 +26,10 @@ def _pyrepr(value: Any) -> str:
     return repr(value)
 
 
-def _cliarg(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _dockerquote(value: str) -> str:
+    """A Dockerfile ``LABEL``/``ARG`` value: a JSON string, which the Dockerfile reads as one
+    double-quoted word, with ``$`` escaped so the builder does not substitute variables."""
+    return json.dumps(str(value), ensure_ascii=False).replace("$", "\\$")
 
 
 def _optstr(options: dict[str, Any]) -> str:
@@ -58,9 +59,32 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(pyrepr=_pyrepr, cliarg=_cliarg, optstr=_optstr, mermaid_id=_mermaid_id)
+    env.filters.update(
+        pyrepr=_pyrepr, dockerquote=_dockerquote, optstr=_optstr, mermaid_id=_mermaid_id
+    )
     return env
 
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def _block_str(dumper: Any, value: str) -> Any:
+    # Multi-line scripts stay readable as literal blocks; the emitter falls back to a quoted
+    # scalar by itself whenever the text cannot be a block (trailing spaces, control chars).
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def dump_yaml(header: str, data: Any) -> str:
+    """``data`` as YAML through the YAML library, after ``header`` (fixed text, never user
+    text: a comment is no safe place for it)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True  # a list used twice is written twice, as a reader expects
+
+    Dumper.add_representer(str, _block_str)
+    body = yaml.dump(data, Dumper=Dumper, sort_keys=False, width=100, allow_unicode=True)
+    return header + body

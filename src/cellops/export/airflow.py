@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import shlex
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -159,12 +160,20 @@ def _task(plan: ExportPlan, step: StageStep, var: str) -> Task:
     )
 
 
+def _word(text: str) -> str:
+    """One shell word of the header's command. The header is a comment, so a value that is not
+    printable (a line break in a -p value) is not shown: the DAG's params hold it."""
+    return shlex.quote(text) if text.isprintable() else "VALUE"
+
+
 def _command(plan: ExportPlan) -> str:
     """The export command, as the header shows it (without the package's path)."""
     o = plan.options
-    parts = ["cellops export PACKAGE --to airflow", f"--operator {o.operator}"]
-    parts += [f"--image {o.image}", f"--storage {plan.storage.url}"]
-    parts += [f"-p {p}" for p in o.params]
+    parts = ["cellops export PACKAGE --to airflow", f"--operator {_word(o.operator)}"]
+    parts += [f"--image {_word(o.image)}", f"--storage {_word(plan.storage.url)}"]
+    for p in o.params:
+        shown = p if p.isprintable() else p.partition("=")[0] + "=VALUE"
+        parts.append(f"-p {_word(shown)}")
     for flag, value in (
         ("--secret", o.secret),
         ("--volume", o.volume),
@@ -172,8 +181,8 @@ def _command(plan: ExportPlan) -> str:
         ("--network", o.network),
     ):
         if value:
-            parts.append(f"{flag} {value}")
-    parts += [f"--env {name}" for name in o.env]
+            parts.append(f"{flag} {_word(value)}")
+    parts += [f"--env {_word(name)}" for name in o.env]
     return "$ " + " ".join(parts)
 
 
@@ -189,7 +198,8 @@ def context(plan: ExportPlan) -> dict[str, Any]:
         "dag_id": plan.name.replace("-", "_"),
         "docker": plan.options.operator == "docker",
         "params": [(p.name, _param(p)) for p in plan.parameters],
-        "trigger_conf": json.dumps({p.name: p.default for p in plan.parameters[:1]}),
+        # ASCII JSON (every control character escaped) as one shell word.
+        "trigger_conf": shlex.quote(json.dumps({p.name: p.default for p in plan.parameters[:1]})),
         "tasks": tasks,
         "timeouts": any(t.step.timeout for t in tasks),
         "docker_types": [
