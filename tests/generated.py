@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,3 +31,17 @@ def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
         keyword, _, args = logical.partition(" ")
         out.append((keyword.upper(), args))
     return out
+
+
+def commented_command(text: str, start: str) -> list[str] | None:
+    """The shell words of the ``# $ START...`` command in a file's comments (continuation
+    lines joined), or None when there is none."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(f"# $ {start}"):
+            command = line.removeprefix("# $ ")
+            while command.endswith(" \\"):
+                i += 1
+                command = command[:-1] + lines[i].removeprefix("#").lstrip()
+            return shlex.split(command)
+    return None

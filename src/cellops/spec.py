@@ -13,6 +13,7 @@ import yaml
 
 from cellops.errors import CellopsError, PackageError
 from cellops.tags import STAGE_NAME, StageOptions
+from cellops.yamltext import yaml_dumper
 
 SCHEMA_VERSION = 1
 SPEC_FILE = "pipeline.yaml"
@@ -121,7 +122,7 @@ def dumps(spec: PipelineSpec) -> str:
     )
     body = yaml.dump(
         to_dict(spec),
-        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        Dumper=yaml_dumper(blocks=False),
         sort_keys=False,
         default_flow_style=None,
         allow_unicode=True,

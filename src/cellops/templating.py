@@ -67,24 +67,3 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
-
-
-def _block_str(dumper: Any, value: str) -> Any:
-    # Multi-line scripts stay readable as literal blocks; the emitter falls back to a quoted
-    # scalar by itself whenever the text cannot be a block (trailing spaces, control chars).
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def dump_yaml(header: str, data: Any) -> str:
-    """``data`` as YAML through the YAML library, after ``header`` (fixed text, never user
-    text: a comment is no safe place for it)."""
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True  # a list used twice is written twice, as a reader expects
-
-    Dumper.add_representer(str, _block_str)
-    body = yaml.dump(data, Dumper=Dumper, sort_keys=False, width=100, allow_unicode=True)
-    return header + body

@@ -14,7 +14,7 @@ import nbformat
 import yaml
 
 from tests.clirun import cellops
-from tests.generated import dockerfile_instructions, write_notebook
+from tests.generated import commented_command, dockerfile_instructions, write_notebook
 
 INJECTED_RUN = "p\nRUN touch /tmp/PWNED\n#"
 PLAIN = [("x = 1\nprint(x)", ["stage:only"])]
@@ -128,8 +128,8 @@ def test_the_airflow_trigger_line_is_one_valid_shell_command(tmp_path: Path) -> 
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     text = out.read_text()
-    line = next(ln for ln in text.splitlines() if "airflow dags trigger" in ln)
-    words = shlex.split(line.removeprefix("# $ "))
+    words = commented_command(text, "airflow dags trigger")
+    assert words is not None
     assert json.loads(words[words.index("--conf") + 1]) == {"s": value}
     header = text.split("from __future__", 1)[0]
     assert all(ln.startswith("#") for ln in header.strip().splitlines())

@@ -89,6 +89,22 @@ def py(value: Any) -> str:
     raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
+# A shell word: unquoted, single- and double-quoted parts (shlex.quote writes ' as "'").
+_SHELL_WORD = re.compile(r"""(?:[^\s'"]+|'[^']*'|"[^"]*")+""")
+
+
+def _wrap_words(command: str, width: int) -> list[str]:
+    """``command`` in lines of at most ``width`` where it can, broken between shell words
+    only (a break inside a quoted word would change the command)."""
+    lines: list[str] = []
+    for word in _SHELL_WORD.findall(command):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 def comment(text: str) -> str:
     """Paragraphs (blank-line separated) as ``#`` comment lines wrapped at 96 columns.
 
@@ -101,8 +117,7 @@ def comment(text: str) -> str:
         for line in para.splitlines():
             if line.startswith("$ "):
                 lines += textwrap.wrap(" ".join(words), 94, break_on_hyphens=False)
-                wrapped = textwrap.wrap(line, 92, break_long_words=False, break_on_hyphens=False)
-                lines += [" \\\n#     ".join(wrapped)]
+                lines += [" \\\n#     ".join(_wrap_words(line, 92))]
                 words = []
             else:
                 words += line.split()

@@ -215,6 +215,12 @@ def build(plan: ExportPlan) -> Any:
 
 def _check(plan: ExportPlan) -> None:
     options = plan.options
+    for p in plan.parameters:
+        if not p.name[:1].isascii() or not p.name[:1].isalpha():
+            raise CellopsError(
+                f"parameter '{p.name}': Kubeflow takes only input names that begin with a "
+                "letter; rename it in the notebook's parameters cell and promote again"
+            )
     if options.namespace:
         raise CellopsError(
             f"--namespace {options.namespace}: a Kubeflow pipeline carries no namespace; choose "
