@@ -84,3 +84,16 @@ async def test_error_messages_name_paths_from_the_root(api: Fetch, jp_root_dir: 
     assert answer.status == 422, str(answer)
     assert str(jp_root_dir) not in json.dumps(answer.body)
     assert "sub/bad.ipynb" in answer.body["message"]
+
+
+async def test_bad_names_and_unicode_digit_tags_are_answers_not_500s(
+    api: Fetch, jp_root_dir: Path
+) -> None:
+    write_nb(jp_root_dir, FLOAT, "f.ipynb")
+    answer = await api("POST", "promote", body={"path": "f.ipynb", "name": "p\nRUN touch x\n#"})
+    assert answer.status == 400 and "lowercase letters" in answer.body["message"], str(answer)
+    assert not (jp_root_dir / "f-pipeline").exists()
+    write_nb(jp_root_dir, [("x = 1", ["stage:a", "retries:²"])], "u.ipynb")
+    answer = await api("GET", "analysis", params={"path": "u.ipynb"})
+    assert answer.status == 200, str(answer)
+    assert any("retries" in d["message"] for d in answer.body["diagnostics"]), str(answer)
