@@ -89,12 +89,16 @@ def test_pipeline_yaml_round_trips(spec: PipelineSpec) -> None:
 
 
 @BOUNDED
-@given(specs, st.text())
+@given(specs, st.text() | st.from_regex(r"[a-z][a-z0-9.:/-]{0,20}", fullmatch=True))
 def test_dockerfile_has_the_same_instructions_and_its_labels_decode(
     spec: PipelineSpec, base: str
 ) -> None:
     want = [k for k, _ in dockerfile_instructions(dockerfile(make_spec("p", "n", {}, ["s"]), "b"))]
-    text = dockerfile(spec, base)
+    try:
+        text = dockerfile(spec, base)
+    except CellopsError:
+        assert not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*", base)
+        return
     got = dockerfile_instructions(text)
     assert [k for k, _ in got] == want
     comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
@@ -103,7 +107,7 @@ def test_dockerfile_has_the_same_instructions_and_its_labels_decode(
     pairs = re.findall(r'(\S+?)=("(?:[^"\\]|\\.)*")', label)
     assert {k: json.loads(v.replace("\\$", "$")) for k, v in pairs} == static_labels(spec)
     arg = next(args for k, args in got if k == "ARG" and args.startswith("BASE_IMAGE="))
-    assert json.loads(arg.removeprefix("BASE_IMAGE=").replace("\\$", "$")) == base
+    assert arg.removeprefix("BASE_IMAGE=") == base
 
 
 @BOUNDED

@@ -35,6 +35,7 @@ _HOST_PATH_KEYS = {"cert", "client-cert", "cache-dir", "log", "target", "prefix"
 _LOCATION_KEYS = {"find-links", "index-url", "extra-index-url"}
 _ITEM = re.compile(r"^([^.]*)\.([^=]+)=(.*)$")
 _PY_HEADER = re.compile(r"\(Python (\d+)\.(\d+)")
+_IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 PIP_HEADER = "# pip configuration of the build host, given to the image build as a secret\n"
 
 
@@ -126,6 +127,13 @@ def dockerfile(
     labels: dict[str, str] | None = None,
 ) -> str:
     """The Dockerfile; ``labels`` (default: what the spec says) go into its last instruction."""
+    if not _IMAGE_REF.fullmatch(base):
+        # Written bare: builders differ in how they unquote an ARG default, and no image
+        # reference needs quoting.
+        raise CellopsError(
+            f"base image {base!r} is not an image reference (REPO[:TAG][@DIGEST], no spaces, "
+            "quotes or '$'); give one such as python:3.11-slim"
+        )
     return render(
         "Dockerfile.j2",
         spec=spec,
