@@ -59,7 +59,9 @@ class UrlArtifactStore:
         sha = sha256 or _hash_remote(fs, src)
         dest_fs, dest = url_fs(self.path(sha, ext), "store an artifact in")
         dest_fs.invalidate_cache(dest)
-        if not dest_fs.exists(dest):
+        # An object of another size under this name is a damaged copy: the new one replaces it
+        # (hashing it would mean downloading it).
+        if not dest_fs.exists(dest) or dest_fs.size(dest) != fs.size(src):
             dest_fs.copy(src, dest)
         fs.rm_file(src)
         return sha

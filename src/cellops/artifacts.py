@@ -329,6 +329,13 @@ def _load_one(inputs: Mapping[str, str], name: str, stage: str) -> object:
                 return read_value(fmt, file)
         if not os.path.isfile(path):
             raise missing
+        named = os.path.basename(path).split(".", 1)[0]
+        if _SHA.fullmatch(named) and not verified(path, named):
+            raise ArtifactError(
+                f"stage {stage!r}: input {name!r} ({path}) is damaged: its bytes no longer have "
+                "the hash it is named by; run the pipeline again (the upstream stage then "
+                "writes it anew)"
+            )
         return read_value(fmt, path)
     except ArtifactError:
         raise
@@ -339,6 +346,26 @@ def _load_one(inputs: Mapping[str, str], name: str, stage: str) -> object:
             f"stage {stage!r}: input {name!r} ({path}) cannot be read as {fmt}: "
             + unreadable_reason(error)
         ) from error
+
+
+# path -> (size, mtime_ns, inode) when its bytes last matched the hash it is named by: a
+# process checks each artifact once, again only when the file changed.
+_VERIFIED: dict[str, tuple[int, int, int]] = {}
+
+
+def verified(path: str, sha: str) -> bool:
+    """True if the file at ``path`` exists and its bytes have the sha256 ``sha``."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+    if _VERIFIED.get(path) == stamp:
+        return True
+    if not os.path.isfile(path) or hash_file(path) != sha:
+        return False
+    _VERIFIED[path] = stamp
+    return True
 
 
 def hash_file(path: str) -> str:
@@ -373,11 +400,19 @@ class ArtifactStore:
         return os.path.join(self.root, artifact_name(sha, ext))
 
     def has(self, sha: str, ext: str) -> bool:
-        return os.path.isfile(self.path(sha, ext))
+        """True if the store holds the artifact with its bytes intact (a truncated or edited
+        file is not that artifact: the stage that produces it runs again and replaces it)."""
+        return verified(self.path(sha, ext), sha)
 
     def read_bytes(self, sha: str, ext: str) -> bytes:
         with open(self.path(sha, ext), "rb") as file:
-            return file.read()
+            data = file.read()
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise ArtifactError(
+                f"artifact {self.path(sha, ext)} is damaged (its bytes no longer have the hash "
+                "it is named by); run the pipeline again to replace it"
+            )
+        return data
 
     def put(self, path: str, ext: str, sha256: str | None = None) -> str:
         """Move the file at ``path`` into the store and return its sha256.
@@ -388,10 +423,12 @@ class ArtifactStore:
         """
         sha = sha256 or hash_file(path)
         dest = self.path(sha, ext)
-        if os.path.exists(dest):
-            if not os.path.samefile(path, dest):
-                os.remove(path)
+        if os.path.exists(dest) and os.path.samefile(path, dest):
             return sha
+        if verified(dest, sha):
+            os.remove(path)
+            return sha
+        # Missing, or damaged: the new copy takes its place.
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         try:
             os.replace(path, dest)

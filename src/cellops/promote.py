@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,16 @@ from cellops.graph import PipelineGraph, StageFlow, build_graph
 from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
 from cellops.lock import lock_text
 from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
-from cellops.spec import EdgeSpec, Parameter, PipelineSpec, StageSpec, dumps
+from cellops.spec import (
+    EdgeSpec,
+    Parameter,
+    PipelineSpec,
+    StageSpec,
+    check_name,
+    dumps,
+    non_finite,
+    param_text,
+)
 from cellops.stage_code import stage_facts
 from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
 from cellops.templating import render
@@ -208,7 +218,11 @@ def package_files(
     files[layout.LOCK_FILE] = lock.encode()
     files[DOCKERFILE] = dockerfile(spec, base_for_lock(lock)).encode()
     files[DOCKERIGNORE] = dockerignore().encode()
-    files["README.md"] = render("README.md.j2", spec=spec).encode()
+    example = ["cellops", "run", "."]
+    example += [
+        f"-p {shlex.quote(f'{p.name}={param_text(p.default)}')}" for p in spec.parameters[:1]
+    ]
+    files["README.md"] = render("README.md.j2", spec=spec, run_example=" ".join(example)).encode()
     files[".gitignore"] = render("gitignore.j2").encode()
     return spec, files
 
@@ -228,6 +242,8 @@ def promote(
 
     ``require`` names distributions to pin that no stage imports (s3fs for an export's
     storage, a database driver loaded by name)."""
+    if name is not None:
+        check_name(name, "--name")  # before anything is read: it names every generated file
     nb = read_notebook(notebook)
     a = analyse(nb)
     check(a)
@@ -237,6 +253,14 @@ def promote(
             "'skip', 'setup' and 'parameters' cells",
             (),
         )
+    for p in a.graph.parameters:
+        if non_finite(p.default):
+            raise DiagnosticsError(
+                f"{nb.path}: parameter '{p.name}' = {p.default!r}: NaN and infinity cannot be "
+                "parameter values (runs, exports and the REST API carry them as JSON, which has "
+                "neither); use a finite number or None",
+                (),
+            )
     pipeline_name = name or default_stage_name(str(notebook))
     spec, files = package_files(a, pipeline_name, require)
     target = Path(output) if output is not None else default_output(notebook)

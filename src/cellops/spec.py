@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from cellops.errors import PackageError
+from cellops.errors import CellopsError, PackageError
 
 # Re-exported for modules that still import it from here; the name lives in cellops.layout.
 from cellops.layout import SPEC_FILE as SPEC_FILE
-from cellops.tags import StageOptions
+from cellops.tags import STAGE_NAME, StageOptions
+from cellops.yamltext import yaml_dumper
 
 SCHEMA_VERSION = 1
 PARAM_TYPES = ("int", "float", "str", "bool", "list", "dict", "none")
+# Pipeline and stage names become part of file names, image tags, Kubernetes names, YAML and
+# Python of every generated file, so both follow one pattern: a lowercase letter, then up to
+# 62 lowercase letters, digits, '_' or '-'.
+NAME_PATTERN = STAGE_NAME
+NAME_RULE = "lowercase letters, digits, '_' or '-', starting with a letter, at most 63"
+
+
+def check_name(value: str, what: str) -> str:
+    """``value`` if it is a valid pipeline or stage name, else a CellopsError for ``what``."""
+    if isinstance(value, str) and NAME_PATTERN.fullmatch(value):
+        return value
+    fixed = re.sub(r"[^a-z0-9_-]+", "_", str(value).lower()).strip("_-")[:63]
+    hint = f", for example {fixed!r}" if fixed[:1].isalpha() else ""
+    raise CellopsError(f"{what} {value!r} is not a valid name: use {NAME_RULE}{hint}")
 
 
 @dataclass(frozen=True)
@@ -115,7 +133,7 @@ def dumps(spec: PipelineSpec) -> str:
     )
     body = yaml.dump(
         to_dict(spec),
-        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        Dumper=yaml_dumper(blocks=False),
         sort_keys=False,
         default_flow_style=None,
         allow_unicode=True,
@@ -129,6 +147,35 @@ def _need(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
     if not isinstance(value, kind):
         raise PackageError(f"{where}: '{key}' is missing or not a {kind.__name__}; promote again")
     return value
+
+
+def param_text(value: Any) -> str:
+    """A parameter value as ``-p NAME=VALUE`` reads it back (cellops.run.params.coerce)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, dict)) or value is None:
+        return json.dumps(value)
+    return str(value)
+
+
+def non_finite(value: object) -> bool:
+    """True if ``value`` holds a NaN or infinity anywhere (strict JSON has neither)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(non_finite(v) for v in value)
+    return False
+
+
+def _valid(name: Any, what: str, where: str) -> str:
+    try:
+        return check_name(name, what)
+    except CellopsError as exc:
+        raise PackageError(f"{where}: {exc}; promote again") from None
 
 
 def from_dict(data: Any, where: str = SPEC_FILE) -> PipelineSpec:
@@ -148,6 +195,7 @@ def from_dict(data: Any, where: str = SPEC_FILE) -> PipelineSpec:
         params.append(Parameter(str(name), p["type"], p.get("default")))
     stages = []
     for name, s in _need(data, "stages", dict, where).items():
+        _valid(name, "stage name", where)
         if not isinstance(s, dict):
             raise PackageError(f"{where}: stage '{name}' is not a mapping; promote again")
         opts = s.get("options") or {}
@@ -175,7 +223,7 @@ def from_dict(data: Any, where: str = SPEC_FILE) -> PipelineSpec:
         for e in data.get("edges") or ()
     )
     return PipelineSpec(
-        name=_need(data, "name", str, where),
+        name=_valid(_need(data, "name", str, where), "pipeline name", where),
         source_notebook=str(source.get("notebook", "")),
         source_sha256=str(source.get("sha256", "")),
         kernel=str(data.get("kernel") or "python3"),

@@ -11,9 +11,12 @@ MEMORY_UNITS = {
     **{u: 1024 ** (i + 1) for i, u in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))},
     **{u: 1000 ** (i + 1) for i, u in enumerate(("k", "M", "G", "T", "P", "E"))},
 }
-_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
-_CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+# ASCII digits only (``\d`` would take ``²`` or ``١``, which int() and Kubernetes refuse), and
+# matched whole (``$`` alone would accept a trailing line break into generated files).
+_MEMORY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?")
+_CPU = re.compile(r"[0-9]+(\.[0-9]+)?|[0-9]+m")
+_DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+_INT = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class OptionProblem:
 
 def memory_bytes(quantity: str) -> int:
     """A ``memory:`` tag's quantity (``512Mi``, ``1.5Gi``, ``4G``) in bytes, rounded up."""
-    m = _MEMORY.match(quantity)
+    m = _MEMORY.fullmatch(quantity)
     if not m:
         raise ValueError(f"not a memory quantity: {quantity!r}")
     size = Decimal(m.group(1)) * MEMORY_UNITS.get(m.group(2) or "", 1)
@@ -33,9 +36,9 @@ def memory_bytes(quantity: str) -> int:
 
 def parse_duration(value: str) -> int | None:
     """Seconds in ``90``, ``90s``, ``30m``, ``2h`` or ``1h30m``; None if it is not one."""
-    if value.isdigit():
+    if _INT.fullmatch(value):
         return int(value)
-    m = _DURATION.match(value)
+    m = _DURATION.fullmatch(value)
     if not m or not any(m.groups()):
         return None
     h, mi, s = (int(g) if g else 0 for g in m.groups())
@@ -53,17 +56,17 @@ def parse_option(key: str, value: str) -> tuple[str, object] | OptionProblem:
         else:
             return OptionProblem(f"Kale limit '{value}' is not mapped; ignored", ignored=True)
     if key == "cpu":
-        if not _CPU.match(value) or value in ("0", "0m"):
+        if not _CPU.fullmatch(value) or value in ("0", "0m"):
             return OptionProblem("cpu takes a number of cores such as cpu:2, cpu:0.5 or cpu:500m")
         return "cpu", value
     if key == "memory":
-        if not _MEMORY.match(value):
+        if not _MEMORY.fullmatch(value):
             return OptionProblem(
                 "memory takes a Kubernetes quantity such as memory:512Mi or memory:4Gi"
             )
         return "memory", value
     if key in ("gpu", "retries"):
-        if not value.isdigit():
+        if not _INT.fullmatch(value):
             return OptionProblem(f"{key} takes a whole number such as {key}:1")
         return key, int(value)
     if key == "timeout":

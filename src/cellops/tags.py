@@ -308,7 +308,7 @@ class _Reader:
             self.kale = True
         else:
             self.ours = True
-        if STAGE_NAME.match(value):
+        if STAGE_NAME.fullmatch(value):
             return value
         fixed = re.sub(r"[^a-z0-9_-]+", "_", value.lower()).strip("_-")
         hint = f"; for example 'stage:{fixed}'" if fixed and fixed[0].isalpha() else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from functools import lru_cache
@@ -25,10 +26,10 @@ def _pyrepr(value: Any) -> str:
     return repr(value)
 
 
-def _cliarg(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _dockerquote(value: str) -> str:
+    """A Dockerfile ``LABEL``/``ARG`` value: a JSON string, which the Dockerfile reads as one
+    double-quoted word, with ``$`` escaped so the builder does not substitute variables."""
+    return json.dumps(str(value), ensure_ascii=False).replace("$", "\\$")
 
 
 def _optstr(options: dict[str, Any]) -> str:
@@ -58,7 +59,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(pyrepr=_pyrepr, cliarg=_cliarg, optstr=_optstr, mermaid_id=_mermaid_id)
+    env.filters.update(
+        pyrepr=_pyrepr, dockerquote=_dockerquote, optstr=_optstr, mermaid_id=_mermaid_id
+    )
     return env
 
 

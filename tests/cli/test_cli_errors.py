@@ -134,3 +134,10 @@ def test_check_reports_stages_without_writing(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "stage train_logreg" in proc.stdout and "after features" in proc.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_mlflow_of_a_file_that_is_no_database(tmp_path: Path) -> None:
+    db = tmp_path / "tracking.db"
+    db.write_text("not a database")
+    proc = cellops("export-mlflow", "--db", db, cwd=tmp_path)
+    assert_bad_input(proc, "not a usable tracking database", "move it away")

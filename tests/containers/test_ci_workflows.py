@@ -26,7 +26,7 @@ def test_github_workflow_builds_smoke_tests_and_pushes_from_main(repo: Path) -> 
     path = repo / ".github" / "workflows" / "cellops-wine_fanout.yml"
     assert proc.stdout.strip() == f"wrote {path}"
     flow = yaml.safe_load(path.read_text(encoding="utf-8"))
-    triggers = flow[True]  # YAML 1.1 reads the key `on` as true
+    triggers = flow["on"]
     assert triggers["push"]["branches"] == ["main"]
     assert "pipelines/wine/**" in triggers["pull_request"]["paths"]
     job = flow["jobs"]["image"]

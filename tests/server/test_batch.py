@@ -152,7 +152,7 @@ async def test_bad_sweeps_are_refused_before_anything_is_written(
     for outside in ("nowhere", "scored.ipynb", "../scored-pipeline", str(jp_root_dir.parent)):
         answer = await api("POST", "batches", body={"package": outside, "grid": {"a": [1]}})
         assert answer.status == 404, f"{outside}: {answer}"
-    assert not (jp_root_dir / package / ".cellops").exists()
+    assert not (jp_root_dir / package / ".cellops" / "batches").exists()
 
 
 async def test_unknown_batches_are_404(api: Fetch, jp_root_dir: Path) -> None:

@@ -199,7 +199,7 @@ async def test_run_requests_are_checked_before_anything_starts(
         for verb in ("GET", "DELETE"):
             answer = await api(verb, "runs", run_id, params={"package": package})
             assert answer.status == 404, f"{verb} {run_id}: {answer}"
-    assert not (jp_root_dir / package / ".cellops").exists()
+    assert not (jp_root_dir / package / ".cellops" / "runs").exists()
 
 
 async def test_a_run_that_dies_before_its_record_says_why(api: Fetch, jp_root_dir: Path) -> None:

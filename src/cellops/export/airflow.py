@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import shlex
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,22 @@ def py(value: Any) -> str:
     raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
+# A shell word: unquoted, single- and double-quoted parts (shlex.quote writes ' as "'").
+_SHELL_WORD = re.compile(r"""(?:[^\s'"]+|'[^']*'|"[^"]*")+""")
+
+
+def _wrap_words(command: str, width: int) -> list[str]:
+    """``command`` in lines of at most ``width`` where it can, broken between shell words
+    only (a break inside a quoted word would change the command)."""
+    lines: list[str] = []
+    for word in _SHELL_WORD.findall(command):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 def comment(text: str) -> str:
     """Paragraphs (blank-line separated) as ``#`` comment lines wrapped at 96 columns.
 
@@ -100,8 +117,7 @@ def comment(text: str) -> str:
         for line in para.splitlines():
             if line.startswith("$ "):
                 lines += textwrap.wrap(" ".join(words), 94, break_on_hyphens=False)
-                wrapped = textwrap.wrap(line, 92, break_long_words=False, break_on_hyphens=False)
-                lines += [" \\\n#     ".join(wrapped)]
+                lines += [" \\\n#     ".join(_wrap_words(line, 92))]
                 words = []
             else:
                 words += line.split()
@@ -159,12 +175,20 @@ def _task(plan: ExportPlan, step: StageStep, var: str) -> Task:
     )
 
 
+def _word(text: str) -> str:
+    """One shell word of the header's command. The header is a comment, so a value that is not
+    printable (a line break in a -p value) is not shown: the DAG's params hold it."""
+    return shlex.quote(text) if text.isprintable() else "VALUE"
+
+
 def _command(plan: ExportPlan) -> str:
     """The export command, as the header shows it (without the package's path)."""
     o = plan.options
-    parts = ["cellops export PACKAGE --to airflow", f"--operator {o.operator}"]
-    parts += [f"--image {o.image}", f"--storage {plan.storage.url}"]
-    parts += [f"-p {p}" for p in o.params]
+    parts = ["cellops export PACKAGE --to airflow", f"--operator {_word(o.operator)}"]
+    parts += [f"--image {_word(o.image)}", f"--storage {_word(plan.storage.url)}"]
+    for p in o.params:
+        shown = p if p.isprintable() else p.partition("=")[0] + "=VALUE"
+        parts.append(f"-p {_word(shown)}")
     for flag, value in (
         ("--secret", o.secret),
         ("--volume", o.volume),
@@ -172,8 +196,8 @@ def _command(plan: ExportPlan) -> str:
         ("--network", o.network),
     ):
         if value:
-            parts.append(f"{flag} {value}")
-    parts += [f"--env {name}" for name in o.env]
+            parts.append(f"{flag} {_word(value)}")
+    parts += [f"--env {_word(name)}" for name in o.env]
     return "$ " + " ".join(parts)
 
 
@@ -189,7 +213,8 @@ def context(plan: ExportPlan) -> dict[str, Any]:
         "dag_id": plan.name.replace("-", "_"),
         "docker": plan.options.operator == "docker",
         "params": [(p.name, _param(p)) for p in plan.parameters],
-        "trigger_conf": json.dumps({p.name: p.default for p in plan.parameters[:1]}),
+        # ASCII JSON (every control character escaped) as one shell word.
+        "trigger_conf": shlex.quote(json.dumps({p.name: p.default for p in plan.parameters[:1]})),
         "tasks": tasks,
         "timeouts": any(t.step.timeout for t in tasks),
         "docker_types": [

@@ -127,17 +127,14 @@ def manifest(plan: ExportPlan) -> dict[str, Any]:
 
 
 def render(plan: ExportPlan) -> str:
-    import yaml
+    from cellops.yamltext import dump_yaml
 
+    kind = "WorkflowTemplate" if plan.options.template else "Workflow"
+    submit = "argo template create" if plan.options.template else "argo submit"
     head = (
-        f"# Argo Workflows {'WorkflowTemplate' if plan.options.template else 'Workflow'} for "
-        f"pipeline '{plan.pipeline}', written by `cellops export --to argo`.\n"
+        f"# Argo Workflows {kind} of a cellops pipeline, written by `cellops export --to argo`.\n"
         "# Each stage runs `run-stage` in the pipeline's image; artifacts live under\n"
-        f"# {plan.storage.url}/<workflow name>/<stage>. Submit: "
-        + (
-            "argo template create THIS_FILE\n"
-            if plan.options.template
-            else "argo submit THIS_FILE [-p NAME=VALUE]\n"
-        )
+        f"# STORAGE/<workflow name>/<stage>. Submit: {submit} THIS_FILE"
+        + ("\n" if plan.options.template else " [-p NAME=VALUE]\n")
     )
-    return head + yaml.safe_dump(manifest(plan), sort_keys=False, width=100)
+    return dump_yaml(head, manifest(plan))

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from cellops.errors import CellopsError
-from cellops.export.plan import ExportPlan, StageStep, param_text
+from cellops.export.plan import ExportPlan, StageStep
+from cellops.spec import param_text
 from cellops.tag_options import MEMORY_UNITS, memory_bytes
 
 # The image's ENTRYPOINT (templates/Dockerfile.j2). Kubeflow's launcher runs a component's
@@ -214,6 +215,12 @@ def build(plan: ExportPlan) -> Any:
 
 def _check(plan: ExportPlan) -> None:
     options = plan.options
+    for p in plan.parameters:
+        if not p.name[:1].isascii() or not p.name[:1].isalpha():
+            raise CellopsError(
+                f"parameter '{p.name}': Kubeflow takes only input names that begin with a "
+                "letter; rename it in the notebook's parameters cell and promote again"
+            )
     if options.namespace:
         raise CellopsError(
             f"--namespace {options.namespace}: a Kubeflow pipeline carries no namespace; choose "
@@ -228,11 +235,33 @@ def _check(plan: ExportPlan) -> None:
         )
 
 
+HEADER = (
+    "# Kubeflow Pipelines v2 pipeline (IR YAML) of a cellops pipeline, written by\n"
+    "# `cellops export --to kubeflow`. Upload it in the Kubeflow UI or with kfp.Client().\n"
+)
+
+
 def render(plan: ExportPlan) -> str:
     _check(plan)
     compiler, _, _ = _kfp()
+    import yaml
+    from google.protobuf import json_format  # type: ignore[import-untyped]
+
     pipeline = build(plan)
     with tempfile.TemporaryDirectory(prefix="cellops-kfp-") as tmp:
         path = Path(tmp) / f"{plan.name}.yaml"
         compiler.Compiler().compile(pipeline_func=pipeline, package_path=str(path))
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+    # kfp heads the file with comments listing the inputs and their defaults, unescaped: a
+    # default holding a line break would end the comment and add YAML. The documents below
+    # are what kfp wrote after that header; the header is replaced by a fixed one.
+    documents = [json_format.MessageToDict(pipeline.pipeline_spec)]
+    if len(pipeline.platform_spec.platforms):
+        documents.append(json_format.MessageToDict(pipeline.platform_spec))
+    body = yaml.safe_dump_all(documents, sort_keys=True)
+    if not text.endswith(body):
+        raise CellopsError(
+            "this kfp version writes its pipeline YAML differently from what cellops knows; "
+            "install the kfp version cellops pins (pip install 'cellops[export]')"
+        )
+    return HEADER + body

@@ -12,7 +12,6 @@ steps name the environment variables (or the Kubernetes secret) that hold them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from cellops.errors import CellopsError, PackageError
 from cellops.image.requirements import LOCK, pins
 from cellops.layout import SPEC_FILE
 from cellops.lock import canonical
-from cellops.spec import Parameter, PipelineSpec, StageSpec
+from cellops.spec import Parameter, PipelineSpec, StageSpec, param_text
 
 ENGINES = ("argo", "kubeflow", "airflow")
 
@@ -169,17 +168,6 @@ class ExportPlan:
         ]
 
 
-def param_text(value: Any) -> str:
-    """A parameter value as ``-p NAME=VALUE`` reads it back (cellops.run.params.coerce)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, dict)) or value is None:
-        return json.dumps(value)
-    return str(value)
-
-
 def dns_name(name: str) -> str:
     """``train_forest`` -> ``train-forest``: what Kubernetes accepts as a name."""
     text = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
@@ -197,6 +185,11 @@ def check_storage(url: str, package: Path) -> Storage:
     text = url.strip().rstrip("/")
     if not text:
         raise CellopsError("--storage is empty: give s3://BUCKET/PREFIX, gs://... or /shared/path")
+    if not text.isprintable() or any(c.isspace() for c in text):
+        raise CellopsError(
+            f"--storage {url!r}: a storage URL or path has no spaces, line breaks or control "
+            "characters; percent-encode them (%20) or choose another prefix"
+        )
     if "://" not in text:
         if not PurePosixPath(text).is_absolute():
             raise CellopsError(

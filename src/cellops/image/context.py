@@ -29,6 +29,7 @@ SECRETS_DIR = ".cellops-secrets"  # stage mode only; removed with the context
 UID = 10001
 _SKIP = {STATE_DIR, ".git", DOCKERFILE, ".ipynb_checkpoints", "__pycache__"}
 _PY_HEADER = re.compile(r"\(Python (\d+)\.(\d+)")
+_IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 
 
 def ca_bundle(given: Path | None, pip: PipConfig) -> Path | None:
@@ -70,6 +71,13 @@ def dockerfile(
     labels: dict[str, str] | None = None,
 ) -> str:
     """The Dockerfile; ``labels`` (default: what the spec says) go into its last instruction."""
+    if not _IMAGE_REF.fullmatch(base):
+        # Written bare: builders differ in how they unquote an ARG default, and no image
+        # reference needs quoting.
+        raise CellopsError(
+            f"base image {base!r} is not an image reference (REPO[:TAG][@DIGEST], no spaces, "
+            "quotes or '$'); give one such as python:3.11-slim"
+        )
     return render(
         "Dockerfile.j2",
         spec=spec,

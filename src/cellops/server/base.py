@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from tornado.ioloop import IOLoop
 
 from cellops.errors import CellopsError, DiagnosticsError
 from cellops.server import schema
-from cellops.spec import SPEC_FILE
+from cellops.spec import SPEC_FILE, non_finite
 from cellops.tags import Diagnostic
 
 T = TypeVar("T")
@@ -86,7 +87,11 @@ class CellopsHandler(APIHandler):
         status = error_status(exc) if exc is not None else status_code
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(error_body(exc, status)))
+        body = error_body(exc, status)
+        # Messages come from the core, which names real paths; answers name them from the root.
+        root = str(self.root)
+        body["message"] = body["message"].replace(root + os.sep, "").replace(root, ".")
+        self.finish(strict_json(body))
 
     def log_exception(
         self,
@@ -103,7 +108,7 @@ class CellopsHandler(APIHandler):
     # -- request bodies ----------------------------------------------------------------------
     def json_body(self) -> dict[str, Any]:
         try:
-            body = json.loads(self.request.body or b"")
+            body = json.loads(self.request.body or b"", parse_constant=_no_constant)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadRequest(f"the request body is not valid JSON ({exc})") from None
         if not isinstance(body, dict):
@@ -143,6 +148,11 @@ class CellopsHandler(APIHandler):
         """
         if "\0" in api_path:
             raise BadRequest(f"the {what} contains a NUL character")
+        encoded = os.fsencode(api_path)
+        if len(encoded) > _PATH_MAX or any(len(p) > _NAME_MAX for p in encoded.split(b"/")):
+            raise BadRequest(
+                f"the {what} is too long (at most {_NAME_MAX} bytes a name, {_PATH_MAX} in all)"
+            )
         real = Path(os.path.realpath(self.root / api_path))
         if real != self.root and self.root not in real.parents:
             raise NotFound(f"{what} '{api_path}' is outside the server's root directory")
@@ -171,11 +181,44 @@ class CellopsHandler(APIHandler):
     # -- answers -----------------------------------------------------------------------------
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(json.dumps(data))
+        self.finish(strict_json(data))
 
     async def in_thread(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking work off the event loop, so one big notebook stalls no other request."""
         return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args))
+
+
+_NAME_MAX, _PATH_MAX = 255, 4096  # Linux's limits: longer is an OSError, not a missing file
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which are not JSON and no parameter value.
+    raise json.JSONDecodeError(f"{name} is not JSON (no NaN or infinity here)", name, 0)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "nan", "inf", "-inf": shown, and the answer stays JSON
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def strict_json(data: Any) -> str:
+    """Every answer: strict JSON. A NaN or infinity from a record written elsewhere (a run of
+    the command line) is carried as text, never as the bare NaN browsers cannot parse."""
+    return json.dumps(_json_safe(data), allow_nan=False)
+
+
+def refuse_non_finite(values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if non_finite(value):
+            raise BadRequest(
+                f"parameter '{name}' = {value!r}: NaN and infinity are no parameter values "
+                "(strict JSON has neither); give a finite number"
+            )
 
 
 _JSON_NAMES = {str: "string", dict: "object", bool: "boolean", list: "array", int: "number"}

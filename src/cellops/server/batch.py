@@ -26,8 +26,10 @@ from cellops.batch.sweep import Batch, batches_dir
 from cellops.errors import CellopsError, PackageError
 from cellops.layout import BATCH_FILE, artifacts_dir
 from cellops.run import record as records
+from cellops.run.params import check_value
 from cellops.server import schema
-from cellops.server.base import BadRequest, CellopsHandler, Conflict, NotFound
+from cellops.server.base import BadRequest, CellopsHandler, Conflict, NotFound, refuse_non_finite
+from cellops.spec import load
 
 if TYPE_CHECKING:
     from cellops.server import CellopsApp
@@ -190,6 +192,12 @@ class BatchesHandler(_BatchesBase):
                 )
         if jobs is not None and jobs < 1:
             raise BadRequest("the field 'jobs' must be at least 1 (stages run at once)")
+        spec = load(package)
+        for name, values in grid.items():
+            param = spec.parameter(name)
+            if param is not None:  # an unknown name is refused by prepare_batch, by name
+                typed = [check_value(param, v, f"grid '{name}'") for v in values]
+                refuse_non_finite({name: typed})
         self._refuse_second_sweep(package)
         # Checks every value against the pipeline's types; nothing is written before it runs.
         batch = await self.in_thread(lambda: prepare_batch(package, grid, jobs=jobs))

@@ -10,7 +10,7 @@ from tornado import web
 from cellops.run.params import resolve
 from cellops.run.record import run_dir
 from cellops.server import schema
-from cellops.server.base import CellopsHandler, Conflict, NotFound
+from cellops.server.base import CellopsHandler, Conflict, NotFound, refuse_non_finite
 from cellops.server.jobs import Jobs, assignment
 from cellops.server.status import list_runs, run_status
 from cellops.spec import load
@@ -44,6 +44,7 @@ class RunsHandler(_RunsBase):
         assignments = [assignment(k, v) for k, v in params.items()]
         # Checked here too, so a bad value is a 400 now rather than a failed run later.
         values = resolve(spec, assignments)
+        refuse_non_finite(values)
         for other in self.jobs.of(package):
             # A child whose record is final may still be closing kernels: that run is over.
             if (

@@ -8,6 +8,8 @@ stage is pending), and a child that dies without finishing its record leaves one
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,8 @@ from cellops.run import record as records
 from cellops.server import schema
 from cellops.server.base import NotFound
 from cellops.server.jobs import Job
+
+log = logging.getLogger(__name__)
 
 
 def _stage(
@@ -95,15 +99,31 @@ def _ended(job: Job) -> schema.RunState:
     return "interrupted" if job.cancelled else "failed"
 
 
+def _load(package: Path, run_id: str) -> records.RunRecord:
+    """The run record, or PackageError (logged) when it is damaged or not a cellops record:
+    valid JSON of another shape, unknown fields, bytes that are not UTF-8."""
+    try:
+        return records.load(package, run_id)
+    except PackageError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, OSError) as exc:
+        log.warning("cellops: skipping the damaged run record of run %s: %s", run_id, exc)
+        raise PackageError(f"run {run_id}: its record is damaged ({exc})") from None
+
+
 def run_status(
     package: Path, run_id: str, job: Job | None, api: Callable[[Path], str]
 ) -> schema.RunStatus:
     try:
-        records.run_dir(package, run_id)
+        run = records.run_dir(package, run_id)
     except PackageError:
         raise NotFound(f"'{run_id}' is not a run id of this package") from None
+    real = Path(os.path.realpath(run))
+    if run.exists() and real.parent != Path(os.path.realpath(records.runs_dir(package))):
+        # A link out of the package's runs folder: nothing outside it is served as a run.
+        raise NotFound(f"the package has no run '{run_id}'")
     try:
-        rec = records.load(package, run_id)
+        rec = _load(package, run_id)
     except PackageError:
         if job is None:
             raise NotFound(f"the package has no run '{run_id}'") from None

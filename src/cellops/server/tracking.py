@@ -93,11 +93,14 @@ class _TrackingHandler(CellopsHandler):
                 raise BadRequest(f"the query parameter '{name}' is missing")
             return None
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise BadRequest(
                 f"the query parameter '{name}' must be an integer, not {raw!r}"
             ) from None
+        if abs(value) > _SQLITE_MAX:
+            raise BadRequest(f"the query parameter '{name}' is out of range: {raw}")
+        return value
 
     def relative(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Notebook paths as the sidebar knows them: relative to the root when inside it."""
@@ -149,10 +152,20 @@ class ExperimentsHandler(_TrackingHandler):
         self.reply(table)
 
 
+_SQLITE_MAX = 2**63 - 1  # SQLite's largest integer; beyond it binding overflows
+
+
+def _execution_id(raw: str) -> int:
+    eid = int(raw)  # the route takes digits only
+    if eid > _SQLITE_MAX:
+        raise NotFound(f"no recorded execution {raw}")
+    return eid
+
+
 class ExecutionHandler(_TrackingHandler):
     @web.authenticated
     async def get(self, execution_id: str) -> None:
-        eid = int(execution_id)
+        eid = _execution_id(execution_id)
 
         def work() -> dict[str, Any] | None:
             with reader.reading(self.db) as conn:
@@ -169,7 +182,7 @@ class CodeHandler(_TrackingHandler):
 
     @web.authenticated
     async def get(self, execution_id: str) -> None:
-        eid = int(execution_id)
+        eid = _execution_id(execution_id)
 
         def work() -> dict[str, Any] | None:
             with reader.reading(self.db) as conn:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cellops.errors import CellopsError
 from cellops.metrics import Metric, Param, json_safe
 
 SCHEMA_VERSION = 1
@@ -71,7 +72,7 @@ _SCHEMA = (
 )
 
 
-class StoreError(Exception):
+class StoreError(CellopsError):
     """The database cannot be used (written by a newer cellops, not a database...)."""
 
 
