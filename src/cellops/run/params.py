@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cellops.errors import ParameterError
-from cellops.spec import Parameter, PipelineSpec
+from cellops.spec import Parameter, PipelineSpec, non_finite
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -75,7 +75,14 @@ def resolve(spec: PipelineSpec, assignments: Iterable[str]) -> dict[str, Any]:
         param = spec.parameter(name)
         if param is None:
             raise ParameterError(f"unknown parameter '{name}'; {describe(spec)}")
-        values[name] = coerce(param, raw)
+        value = coerce(param, raw)
+        if non_finite(value):
+            # A run record, the REST answers and the engines' parameter files are strict JSON.
+            raise ParameterError(
+                f"parameter '{name}': {raw!r} is not finite; NaN and infinity cannot be "
+                "recorded, pass a finite number"
+            )
+        values[name] = value
     return values
 
 
