@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cellops.fsutil import STATE_DIR
+from cellops.fsutil import STATE_DIR as STATE_DIR  # the base defines it; packages ask here
 
 SPEC_FILE = "pipeline.yaml"
 LOCK_FILE = "requirements.lock"

@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 from cellops.errors import CellopsError
-from cellops.fsutil import STATE_DIR, atomic_write
+from cellops.fsutil import atomic_write
 from cellops.image.pipconf import CA_SECRET, SECRET_IDS, PipConfig
 from cellops.image.requirements import WHEELS
-from cellops.layout import LOCK_FILE
+from cellops.layout import LOCK_FILE, STATE_DIR
 from cellops.spec import PipelineSpec
 from cellops.templating import render
 

@@ -21,8 +21,9 @@ from tornado import web
 from tornado.ioloop import IOLoop
 
 from cellops.errors import CellopsError, DiagnosticsError
+from cellops.layout import SPEC_FILE
 from cellops.server import schema
-from cellops.spec import SPEC_FILE, non_finite
+from cellops.spec import non_finite
 from cellops.tags import Diagnostic
 
 T = TypeVar("T")

@@ -7,10 +7,10 @@ from pathlib import Path
 from tornado import web
 
 from cellops.errors import PackageError
+from cellops.layout import SPEC_FILE
 from cellops.promote import PromoteResult, default_output, promote
 from cellops.server import schema
 from cellops.server.base import CellopsHandler, Conflict
-from cellops.spec import SPEC_FILE
 
 
 class PromoteHandler(CellopsHandler):
