@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import cellops, cellops_ok, notebook_text_output, record, run_dir
 from corpus import ALIAS_ACROSS_STAGES, CASES, Case
+
+from tests.integration.runs import cellops, cellops_ok, notebook_text_output, record, run_dir
 
 
 def _results(text: str) -> list[str]:

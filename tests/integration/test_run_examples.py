@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import (
+
+from tests.integration.runs import (
     IRIS_STAGES,
     WINE_STAGES,
     PackageRun,

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import (
+
+from tests.integration.runs import (
     cell,
     cellops,
     cellops_ok,

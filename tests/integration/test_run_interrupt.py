@@ -27,7 +27,7 @@ def _record(pkg: Path) -> dict[str, object]:
 def test_sigint_stops_the_run_and_its_kernels(tmp_path: Path) -> None:
     cells = [
         ("x = 1", ["stage:quick"]),
-        ("import time\ntime.sleep(120)\ny = x", ["stage:slow"]),
+        ("import time\ntime.sleep(120)\ny = x + 1", ["stage:slow"]),
         ("print(y)", ["stage:after"]),
     ]
     (tmp_path / "nb.ipynb").write_text(json.dumps(notebook_dict(cells)))

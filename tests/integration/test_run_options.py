@@ -16,7 +16,7 @@ from tests.nbfactory import notebook_dict
 def test_timeout_stops_a_stage_that_runs_too_long(tmp_path: Path) -> None:
     cells = [
         ("x = 1", ["stage:quick"]),
-        ("import time\ntime.sleep(120)\ny = x", ["stage:slow", "timeout:3s"]),
+        ("import time\ntime.sleep(120)\ny = x + 1", ["stage:slow", "timeout:3s"]),
         ("print(y)", ["stage:after"]),
     ]
     (tmp_path / "nb.ipynb").write_text(json.dumps(notebook_dict(cells)))

@@ -58,7 +58,7 @@ def test_resume_of_a_finished_run_starts_a_new_run_and_keeps_the_old_record(
 def test_a_killed_run_is_filed_as_interrupted_and_the_next_run_cleans_up(tmp_path: Path) -> None:
     hold = tmp_path / "hold"
     hold.write_text("")
-    wait = f"import os, time\nwhile os.path.exists({str(hold)!r}):\n    time.sleep(0.2)\ny = x"
+    wait = f"import os, time\nwhile os.path.exists({str(hold)!r}):\n    time.sleep(0.2)\ny = x + 1"
     pkg = _promote(
         tmp_path,
         [("x = 1", ["stage:quick"]), (wait, ["stage:slow"]), ("print(y)", ["stage:after"])],

@@ -27,7 +27,7 @@ SMALL = [
 ]
 SLOW = [
     ("x = 1", ["stage:quick"]),
-    ("import time\ntime.sleep(120)\ny = x", ["stage:slow"]),
+    ("import time\ntime.sleep(120)\ny = x + 1", ["stage:slow"]),
     ("print(y)", ["stage:last"]),
 ]
 
