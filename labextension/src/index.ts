@@ -13,7 +13,7 @@ import { CellopsApi } from './api';
 import { cellopsIcon } from './icons';
 // The drive must be registered before a restored layout reopens an executed notebook.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { RunNotebookDrive } from './rundrive';
+import { isExecutedNotebook, RunNotebookDrive, showAsRecord } from './rundrive';
 // The sidebar's icon must be in the left area from the start, so it is built at activation.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CellopsSidebar } from './sidebar';
@@ -99,6 +99,10 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
 
     app.docRegistry.addWidgetExtension('Notebook', {
       createNew: (panel: NotebookPanel) => {
+        if (isExecutedNotebook(panel.context.path)) {
+          showAsRecord(panel); // a record of a run: nothing to promote
+          return;
+        }
         const button = new ToolbarButton({
           icon: cellopsIcon,
           label: trans.__('Promote'),

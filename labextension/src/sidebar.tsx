@@ -1,4 +1,5 @@
 import { Notification } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { ICodeCellModel } from '@jupyterlab/cells';
 import {
   INotebookTracker,
@@ -16,7 +17,7 @@ import { BadgePainter, cellTags, revealCell, setCellTags } from './cells';
 import { colorMap } from './colors';
 import { cellopsIcon } from './icons';
 import { askPromote, defaultPackage } from './promote';
-import { executedNotebookPath, RUN_DRIVE } from './rundrive';
+import { executedNotebookPath, isExecutedNotebook } from './rundrive';
 import { RunController } from './runs';
 import { RunView } from './runview';
 import { StagesView } from './stages';
@@ -148,7 +149,7 @@ export class CellopsSidebar extends ReactWidget {
         />
       );
     }
-    if (panel.context.path.startsWith(`${RUN_DRIVE}:`)) {
+    if (isExecutedNotebook(panel.context.path)) {
       return (
         <EmptyState
           title={trans.__('Executed stage notebook')}
@@ -209,8 +210,17 @@ export class CellopsSidebar extends ReactWidget {
           {promoted && this._renderPromoted(promoted)}
           <RunView
             pkg={this._runs.package}
+            values={this._runValues.get(this._runs.package ?? '') ?? {}}
+            onValues={values => {
+              const pkg = this._runs.package;
+              if (pkg) {
+                this._runValues.set(pkg, values);
+                this.update();
+              }
+            }}
             status={this._runs.status}
             error={this._runs.error}
+            cancelling={this._runs.cancelling}
             parameters={promoted?.parameters ?? analysis?.parameters ?? []}
             colors={colors}
             trans={trans}
@@ -331,13 +341,12 @@ export class CellopsSidebar extends ReactWidget {
             <li key={f}>
               <button
                 className="jp-cellops-Link"
+                // The server names files from the root, as docmanager opens them.
                 onClick={() =>
-                  void this._commands.execute('docmanager:open', {
-                    path: `${result.package}/${f}`
-                  })
+                  void this._commands.execute('docmanager:open', { path: f })
                 }
               >
-                {f}
+                {PathExt.relative(result.package, f)}
               </button>
             </li>
           ))}
@@ -350,8 +359,7 @@ export class CellopsSidebar extends ReactWidget {
     this._panel?.content.activeCellChanged.disconnect(this._onActiveCell, this);
     this._panel = panel;
     panel?.content.activeCellChanged.connect(this._onActiveCell, this);
-    const executed = !!panel?.context.path.startsWith(`${RUN_DRIVE}:`);
-    if (executed) {
+    if (panel && isExecutedNotebook(panel.context.path)) {
       // Keep following the run that was open: its record is what the user came from.
       this.update();
       return;
@@ -388,6 +396,11 @@ export class CellopsSidebar extends ReactWidget {
   private _runs: RunController;
   private _panel: NotebookPanel | null = null;
   private _promoted = new Map<string, IPromoteResult>();
+  /**
+   * What the user typed in the run form, per package: the form is rebuilt when the sidebar
+   * shows an executed notebook or another notebook, and a re-promote must not lose it.
+   */
+  private _runValues = new Map<string, Record<string, string>>();
   private _badges = new BadgePainter();
   private _executions = 0;
   private _awaited: { cellId: string; count: number | null } | null = null;
