@@ -1,6 +1,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { CellopsApi } from './api';
+import { DEFAULT_SETTINGS } from './lib/settings';
 import { IRunStatus } from './tokens';
 
 /**
@@ -9,7 +10,8 @@ import { IRunStatus } from './tokens';
 export class RunController {
   constructor(
     private readonly api: CellopsApi,
-    private readonly interval = 400
+    /** Milliseconds between status polls (a user setting). */
+    public interval = DEFAULT_SETTINGS.pollingInterval
   ) {}
 
   get changed(): ISignal<this, void> {

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { ParamFields, parseValue } from './paramform';
+import { ParamFields, runParams } from './paramform';
 import { IParameterInfo, IRunStatus, IStageStatus } from './tokens';
 
 export interface IRunViewProps {
@@ -93,16 +93,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
     );
   }
   const running = status?.status === 'running';
-  const run = () => {
-    const params: Record<string, unknown> = {};
-    for (const p of props.parameters) {
-      const text = values[p.name];
-      if (text !== undefined && text !== String(p.default)) {
-        params[p.name] = parseValue(text, p.type);
-      }
-    }
-    props.onRun(params);
-  };
+  const run = () => props.onRun(runParams(props.parameters, values));
   return (
     <div className="jp-cellops-Runs">
       <div className="jp-cellops-Package" title={props.pkg}>

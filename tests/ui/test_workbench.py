@@ -233,3 +233,38 @@ def test_ui_cancel_says_cancelling_then_shows_the_result(
     assert sidebar(page).locator(".jp-cellops-CancelButton").count() == 0
     assert sidebar(page).locator(".jp-cellops-RunButton").is_enabled()
     screenshot("cancelled", sidebar(page))
+
+
+def test_ui_cell_menu_tags_and_settings_take_effect(page: Any, lab: Lab, screenshot: Any) -> None:
+    write_notebook(lab, "cmds.ipynb", [("x = 1", ("stage:first",)), ("import os", ())])
+    open_notebook(page, lab, "cmds.ipynb")
+    wait_nodes(page, 1)
+    # The cell context menu tags the cell: its badge says so.
+    cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(1)
+    click_cell(page, 1)
+    cell.locator(".jp-InputPrompt").click(button="right")
+    page.locator(".lm-Menu-item", has_text="Pipeline (cellops)").hover()
+    page.locator(".lm-Menu-item", has_text="Tag cell as setup").click()
+    cell.locator(".jp-cellops-Badge", has_text="setup").wait_for()
+
+    # The settings are in the Settings Editor's schema and take effect: no badges.
+    settings = lab.api("GET", "lab/api/settings/cellops:plugin")
+    assert set(settings["schema"]["properties"]) == {
+        "defaultJobs",
+        "pollingInterval",
+        "showBadges",
+        "promoteTarget",
+    }
+    lab.api("PUT", "lab/api/settings/cellops:plugin", {"raw": '{"showBadges": false}'})
+    try:
+        page.keyboard.press("Escape")
+        page.locator(".jp-NotebookPanel:visible .jp-Notebook").click()
+        open_notebook(page, lab, "cmds.ipynb")  # a reload: settings are read at start
+        page.keyboard.press("Escape")
+        wait_nodes(page, 1)
+        page.wait_for_function(
+            "() => !!document.querySelector('#cellops-sidebar .jp-cellops-StageItem')"
+        )
+        assert page.locator(".jp-NotebookPanel:visible .jp-cellops-Badge").count() == 0
+    finally:
+        lab.api("PUT", "lab/api/settings/cellops:plugin", {"raw": "{}"})
