@@ -24,7 +24,16 @@ function shortName(name: string): string {
  * The stage graph as SVG: one box per stage, arrows along data and `after:` edges.
  */
 export function StageGraph(props: IStageGraphProps): JSX.Element {
-  const layout = layoutGraph(props.stages, props.edges);
+  // The sidebar re-renders on every cell move and status poll; the layout costs tens of ms
+  // on a big graph, so it is computed again only when the graph itself changed.
+  const shape = JSON.stringify([
+    props.stages,
+    props.edges.map(e => [e.source, e.target])
+  ]);
+  const layout = React.useMemo(
+    () => layoutGraph(props.stages, props.edges),
+    [shape]
+  );
   const edgeInfo = new Map(
     props.edges.map(e => [`${e.source}->${e.target}`, e])
   );
