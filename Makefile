@@ -55,6 +55,7 @@ typecheck: install
 	$(BIN)/mypy
 
 test: system-deps airflow lint typecheck
+	$(BIN)/jlpm test
 	$(BIN)/pytest -n 2 --durations=15
 
 bench: install

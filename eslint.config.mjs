@@ -38,7 +38,8 @@ export default defineConfig([
         ...globals.es2015
       },
       parserOptions: {
-        project: 'tsconfig.json',
+        // The jest specs are type-checked with their own config (jest's globals).
+        project: ['tsconfig.json', 'tsconfig.test.json'],
         sourceType: 'module'
       }
     },

@@ -110,7 +110,7 @@ export class BadgePainter {
     const c = this._info.get(cell.model.id);
     const role = c && c.role !== 'stage' && c.role !== 'none' ? c.role : null;
     const label = role ?? c?.stage ?? null;
-    if (!label || !this._tagged) {
+    if (!label || !this._tagged || !this.enabled) {
       badge?.remove();
       return;
     }
@@ -128,6 +128,9 @@ export class BadgePainter {
   private _onViewport(_: unknown, cell: Cell): void {
     this.paint(cell);
   }
+
+  /** The user's showBadges setting. */
+  enabled = true;
 
   private _panel: NotebookPanel | null = null;
   private _info = new Map<string, ICellInfo>();

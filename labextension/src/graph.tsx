@@ -1,6 +1,6 @@
 import * as React from 'react';
 
-import { layoutGraph, NODE_H, NODE_W } from './layout';
+import { edgePath, layoutGraph, NODE_H, NODE_W } from './lib/layout';
 import { IEdgeInfo } from './tokens';
 
 export interface IStageGraphProps {
@@ -12,6 +12,8 @@ export interface IStageGraphProps {
   onSelect?: (stage: string) => void;
   /** Accessible name of the drawing (translated by the caller). */
   label: string;
+  /** Said of an edge that lies on a cycle (translated by the caller). */
+  cycleLabel: string;
 }
 
 function shortName(name: string): string {
@@ -22,7 +24,16 @@ function shortName(name: string): string {
  * The stage graph as SVG: one box per stage, arrows along data and `after:` edges.
  */
 export function StageGraph(props: IStageGraphProps): JSX.Element {
-  const layout = layoutGraph(props.stages, props.edges);
+  // The sidebar re-renders on every cell move and status poll; the layout costs tens of ms
+  // on a big graph, so it is computed again only when the graph itself changed.
+  const shape = JSON.stringify([
+    props.stages,
+    props.edges.map(e => [e.source, e.target])
+  ]);
+  const layout = React.useMemo(
+    () => layoutGraph(props.stages, props.edges),
+    [shape]
+  );
   const edgeInfo = new Map(
     props.edges.map(e => [`${e.source}->${e.target}`, e])
   );
@@ -49,26 +60,24 @@ export function StageGraph(props: IStageGraphProps): JSX.Element {
         </marker>
       </defs>
       {layout.edges.map(e => {
-        const [x1, y1, x2, y2] = e.points;
         const info = edgeInfo.get(`${e.source}->${e.target}`);
-        const midY = (y1 + y2) / 2;
+        const what = info?.names.length
+          ? `${e.source} → ${e.target}: ${info.names.join(', ')}`
+          : `${e.source} → ${e.target} (after:)`;
         return (
           <path
             key={`${e.source}->${e.target}`}
             className={
               'jp-cellops-Graph-edge' +
-              (info?.explicit && !info.names.length ? ' jp-mod-explicit' : '')
+              (info?.explicit && !info.names.length ? ' jp-mod-explicit' : '') +
+              (e.cyclic ? ' jp-mod-cycle' : '')
             }
             data-source={e.source}
             data-target={e.target}
-            d={`M ${x1} ${y1} C ${x1} ${midY}, ${x2} ${midY}, ${x2} ${y2}`}
+            d={edgePath(e.points)}
             markerEnd="url(#jp-cellops-arrow)"
           >
-            <title>
-              {info?.names.length
-                ? `${e.source} → ${e.target}: ${info.names.join(', ')}`
-                : `${e.source} → ${e.target} (after:)`}
-            </title>
+            <title>{e.cyclic ? `${what} (${props.cycleLabel})` : what}</title>
           </path>
         );
       })}

@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { CellopsApi } from './api';
-import { IDiffLine, lineDiff } from './diff';
+import { IDiffLine, lineDiff } from './lib/diff';
 import { IExecutionSummary } from './tokens';
 
 export interface IHistoryViewProps {

@@ -14,6 +14,21 @@ export function parseValue(text: string, type: string): unknown {
   return text;
 }
 
+/** The form's fields -> the parameters of a run: only those that differ from the default. */
+export function runParams(
+  parameters: IParameterInfo[],
+  values: Record<string, string>
+): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const p of parameters) {
+    const text = values[p.name];
+    if (text !== undefined && text !== String(p.default)) {
+      params[p.name] = parseValue(text, p.type);
+    }
+  }
+  return params;
+}
+
 /**
  * One labelled text field per pipeline parameter (the run form and the sweep's grid editor).
  *

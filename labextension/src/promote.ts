@@ -3,15 +3,19 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { DEFAULT_SETTINGS } from './lib/settings';
 import { IPromoteRequest } from './tokens';
 
 /**
- * The package a notebook promotes to by default: `NAME-pipeline` next to it (as the CLI does).
+ * The package a notebook promotes to by default: the target pattern, next to the notebook.
  */
-export function defaultPackage(notebookPath: string): string {
+export function defaultPackage(
+  notebookPath: string,
+  pattern: string = DEFAULT_SETTINGS.promoteTarget
+): string {
   const dir = PathExt.dirname(notebookPath);
   const stem = PathExt.basename(notebookPath, PathExt.extname(notebookPath));
-  return PathExt.join(dir, `${stem}-pipeline`);
+  return PathExt.join(dir, pattern.split('{name}').join(stem));
 }
 
 export function defaultName(notebookPath: string): string {
@@ -30,6 +34,7 @@ class PromoteForm
 {
   constructor(
     private readonly notebookPath: string,
+    target: string,
     trans: TranslationBundle
   ) {
     super();
@@ -37,7 +42,7 @@ class PromoteForm
     this._name = this.field(trans.__('Pipeline name'), 'name');
     this._name.value = defaultName(notebookPath);
     this._target = this.field(trans.__('Target folder'), 'target');
-    this._target.value = defaultPackage(notebookPath);
+    this._target.value = target;
   }
 
   getValue(): IPromoteRequest {
@@ -70,11 +75,12 @@ class PromoteForm
  */
 export async function askPromote(
   notebookPath: string,
+  target: string,
   trans: TranslationBundle
 ): Promise<IPromoteRequest | null> {
   const result = await showDialog({
     title: trans.__('Promote to pipeline'),
-    body: new PromoteForm(notebookPath, trans),
+    body: new PromoteForm(notebookPath, target, trans),
     buttons: [
       Dialog.cancelButton({ label: trans.__('Cancel') }),
       Dialog.okButton({ label: trans.__('Promote') })

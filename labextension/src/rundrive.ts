@@ -1,3 +1,4 @@
+import { NotebookPanel } from '@jupyterlab/notebook';
 import { Contents, ServerConnection } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -18,6 +19,39 @@ export function executedNotebookPath(
   stage: string
 ): string {
   return `${RUN_DRIVE}:${pkg}/${runId}/${stage}.ipynb`;
+}
+
+export function isExecutedNotebook(path: string): boolean {
+  return path.startsWith(`${RUN_DRIVE}:`);
+}
+
+/**
+ * Show an executed stage notebook as the record it is: no kernel (running it again would
+ * change what the run produced, and start a kernel nobody asked for) and no editing.
+ *
+ * Called when the panel is created, before its context starts a session, so it holds for a
+ * notebook reopened by a restored layout as well.
+ */
+export function showAsRecord(panel: NotebookPanel): void {
+  const session = panel.sessionContext;
+  session.kernelPreference = {
+    ...session.kernelPreference,
+    shouldStart: false,
+    canStart: false,
+    autoStartDefault: false
+  };
+  panel.addClass('jp-cellops-mod-record');
+  const lock = () => {
+    for (const cell of panel.content.widgets) {
+      cell.readOnly = true;
+    }
+  };
+  void panel.context.ready.then(lock);
+  panel.content.model?.cells.changed.connect(lock);
+  panel.content.modelChanged.connect(() => {
+    panel.content.model?.cells.changed.connect(lock);
+    lock();
+  });
 }
 
 function parse(localPath: string): {

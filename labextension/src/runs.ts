@@ -1,6 +1,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ApiError, CellopsApi } from './api';
+import { CellopsApi } from './api';
+import { DEFAULT_SETTINGS } from './lib/settings';
 import { IRunStatus } from './tokens';
 
 /**
@@ -9,7 +10,8 @@ import { IRunStatus } from './tokens';
 export class RunController {
   constructor(
     private readonly api: CellopsApi,
-    private readonly interval = 400
+    /** Milliseconds between status polls (a user setting). */
+    public interval = DEFAULT_SETTINGS.pollingInterval
   ) {}
 
   get changed(): ISignal<this, void> {
@@ -26,6 +28,11 @@ export class RunController {
 
   get error(): string | null {
     return this._error;
+  }
+
+  /** A cancel was asked for and the server has not yet answered that the run stopped. */
+  get cancelling(): boolean {
+    return this._cancelling;
   }
 
   /**
@@ -46,18 +53,15 @@ export class RunController {
     try {
       const list = await this.api.listRuns(pkg);
       if (this._package === pkg) {
+        // Not promoted yet: the empty state ("promote to run"), not an error.
+        if (!list.promoted) {
+          this._package = null;
+        }
         this._status = list.runs[0] ?? null;
         this.poll();
       }
     } catch (error) {
-      // 404: not promoted yet; that is the empty state, not an error.
-      if (error instanceof ApiError && error.status === 404) {
-        if (this._package === pkg) {
-          this._package = null;
-        }
-      } else {
-        this._error = String((error as Error).message ?? error);
-      }
+      this._error = String((error as Error).message ?? error);
     }
     this._changed.emit();
   }
@@ -86,14 +90,22 @@ export class RunController {
 
   async cancel(): Promise<void> {
     const s = this._status;
-    if (!s || !this._package || s.status !== 'running') {
+    const pkg = this._package;
+    if (!s || !pkg || s.status !== 'running' || this._cancelling) {
       return;
     }
+    // The server answers once the kernels have stopped, which takes a while: say so now.
+    this._cancelling = true;
+    this._changed.emit();
     try {
-      this._status = await this.api.cancelRun(this._package, s.id);
+      const stopped = await this.api.cancelRun(pkg, s.id);
+      if (this._package === pkg) {
+        this._status = stopped;
+      }
     } catch (error) {
       this._error = (error as Error).message;
     }
+    this._cancelling = false;
     this._changed.emit();
   }
 
@@ -130,6 +142,7 @@ export class RunController {
   private _package: string | null = null;
   private _status: IRunStatus | null = null;
   private _error: string | null = null;
+  private _cancelling = false;
   private _timer = 0;
   private _changed = new Signal<this, void>(this);
 }

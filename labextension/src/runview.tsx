@@ -1,13 +1,18 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { ParamFields, parseValue } from './paramform';
+import { ParamFields, runParams } from './paramform';
 import { IParameterInfo, IRunStatus, IStageStatus } from './tokens';
 
 export interface IRunViewProps {
   pkg: string | null;
+  /** The run form's fields as typed (kept by the caller, per package). */
+  values: Record<string, string>;
+  onValues: (values: Record<string, string>) => void;
   status: IRunStatus | null;
   error: string | null;
+  /** Cancel asked for, the run not yet stopped. */
+  cancelling: boolean;
   parameters: IParameterInfo[];
   colors: Map<string, string>;
   trans: TranslationBundle;
@@ -79,7 +84,7 @@ function StageRow(props: {
  */
 export function RunView(props: IRunViewProps): JSX.Element {
   const { trans, status } = props;
-  const [values, setValues] = React.useState<Record<string, string>>({});
+  const { values } = props;
   if (!props.pkg) {
     return (
       <div className="jp-cellops-Hint">
@@ -88,16 +93,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
     );
   }
   const running = status?.status === 'running';
-  const run = () => {
-    const params: Record<string, unknown> = {};
-    for (const p of props.parameters) {
-      const text = values[p.name];
-      if (text !== undefined && text !== String(p.default)) {
-        params[p.name] = parseValue(text, p.type);
-      }
-    }
-    props.onRun(params);
-  };
+  const run = () => props.onRun(runParams(props.parameters, values));
   return (
     <div className="jp-cellops-Runs">
       <div className="jp-cellops-Package" title={props.pkg}>
@@ -106,7 +102,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
       <ParamFields
         parameters={props.parameters}
         values={values}
-        onChange={setValues}
+        onChange={props.onValues}
         kind="param"
         prefill
       />
@@ -121,9 +117,11 @@ export function RunView(props: IRunViewProps): JSX.Element {
         {running && (
           <button
             className="jp-mod-styled jp-mod-warn jp-cellops-CancelButton"
+            disabled={props.cancelling}
+            aria-busy={props.cancelling}
             onClick={props.onCancel}
           >
-            {trans.__('Cancel')}
+            {props.cancelling ? trans.__('Cancelling…') : trans.__('Cancel')}
           </button>
         )}
       </div>
@@ -138,6 +136,17 @@ export function RunView(props: IRunViewProps): JSX.Element {
             {trans.__('Run %1: %2', status.id, status.status)}
             {status.duration !== null && ` · ${seconds(status.duration)}`}
           </div>
+          {status.status === 'interrupted' && (
+            <div className="jp-cellops-RunCancelled" role="status">
+              {trans.__(
+                'Cancelled: %1 of %2 stages finished, the others were stopped or not run.',
+                status.stages.filter(
+                  s => s.state === 'done' || s.state === 'cached'
+                ).length,
+                status.stages.length
+              )}
+            </div>
+          )}
           {status.message && (
             <div className="jp-cellops-Error">{status.message}</div>
           )}

@@ -1,4 +1,5 @@
 import { Notification } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { ICodeCellModel } from '@jupyterlab/cells';
 import {
   INotebookTracker,
@@ -13,19 +14,22 @@ import * as React from 'react';
 
 import { ApiError, CellopsApi } from './api';
 import { BadgePainter, cellTags, revealCell, setCellTags } from './cells';
-import { colorMap } from './colors';
+import { colorMap } from './lib/colors';
 import { cellopsIcon } from './icons';
 import { askPromote, defaultPackage } from './promote';
-import { executedNotebookPath, RUN_DRIVE } from './rundrive';
+import { executedNotebookPath, isExecutedNotebook } from './rundrive';
 import { RunController } from './runs';
 import { RunView } from './runview';
 import { StagesView } from './stages';
 import { SweepView } from './sweep';
 import { HistoryView } from './history';
-import { stageOf } from './tags';
+import { stageOf } from './lib/tags';
 import { TaggingView } from './tagging';
 import { IPromoteResult } from './tokens';
 import { NotebookWatcher } from './watcher';
+import { CommandIDs } from './lib/commands';
+import { DEFAULT_SETTINGS, ISidebarSettings } from './lib/settings';
+import { runParams } from './paramform';
 
 /**
  * The DOM id of the cellops sidebar panel.
@@ -102,7 +106,11 @@ export class CellopsSidebar extends ReactWidget {
     if (!panel) {
       return;
     }
-    const request = await askPromote(panel.context.path, this._trans);
+    const request = await askPromote(
+      panel.context.path,
+      defaultPackage(panel.context.path, this._settings.promoteTarget),
+      this._trans
+    );
     if (!request) {
       return;
     }
@@ -128,6 +136,59 @@ export class CellopsSidebar extends ReactWidget {
     this.update();
   }
 
+  /** Apply the user's settings (at start and whenever they change). */
+  configure(settings: ISidebarSettings): void {
+    this._settings = settings;
+    this._runs.interval = settings.pollingInterval;
+    this._badges.enabled = settings.showBadges;
+    this._onAnalysis();
+  }
+
+  /** Run the current notebook's package with what the run form holds. */
+  async runPipeline(): Promise<void> {
+    const pkg = this._runs.package;
+    if (!pkg) {
+      Notification.warning(
+        this._trans.__('Promote the notebook first: it has no pipeline yet.'),
+        { autoClose: 4000 }
+      );
+      return;
+    }
+    const analysis = this._watcher.state.analysis;
+    const promoted =
+      this._panel && this._promoted.get(this._panel.context.path);
+    const parameters = promoted?.parameters ?? analysis?.parameters ?? [];
+    await this._runs.start(
+      pkg,
+      runParams(parameters, this._runValues.get(pkg) ?? {})
+    );
+  }
+
+  /** Open a section of the panel (runs, sweep, history...) and scroll it into view. */
+  revealSection(name: string): void {
+    const section = this.node.querySelector<HTMLDetailsElement>(
+      `details[data-section="${name}"]`
+    );
+    if (section) {
+      section.open = true;
+      section.scrollIntoView({ block: 'start' });
+      section.querySelector('summary')?.focus();
+    }
+  }
+
+  /** Edit the active cell's tags (the tag commands); false without an active cell. */
+  tagActiveCell(edit: (tags: string[]) => string[]): boolean {
+    const panel = this._panel;
+    const cell = panel?.content.activeCell;
+    if (!panel || !cell || isExecutedNotebook(panel.context.path)) {
+      return false;
+    }
+    setCellTags(panel, cell.model.id, edit(cellTags(panel, cell.model.id)));
+    this._watcher.refreshNow();
+    this.update();
+    return true;
+  }
+
   dispose(): void {
     Signal.clearData(this);
     this._watcher.dispose();
@@ -148,7 +209,7 @@ export class CellopsSidebar extends ReactWidget {
         />
       );
     }
-    if (panel.context.path.startsWith(`${RUN_DRIVE}:`)) {
+    if (isExecutedNotebook(panel.context.path)) {
       return (
         <EmptyState
           title={trans.__('Executed stage notebook')}
@@ -170,7 +231,7 @@ export class CellopsSidebar extends ReactWidget {
           </div>
           <button
             className="jp-mod-styled jp-cellops-ExperimentsButton"
-            onClick={() => void this._commands.execute('cellops:experiments')}
+            onClick={() => void this._commands.execute(CommandIDs.experiments)}
           >
             {trans.__('Experiments')}
           </button>
@@ -209,8 +270,17 @@ export class CellopsSidebar extends ReactWidget {
           {promoted && this._renderPromoted(promoted)}
           <RunView
             pkg={this._runs.package}
+            values={this._runValues.get(this._runs.package ?? '') ?? {}}
+            onValues={values => {
+              const pkg = this._runs.package;
+              if (pkg) {
+                this._runValues.set(pkg, values);
+                this.update();
+              }
+            }}
             status={this._runs.status}
             error={this._runs.error}
+            cancelling={this._runs.cancelling}
             parameters={promoted?.parameters ?? analysis?.parameters ?? []}
             colors={colors}
             trans={trans}
@@ -230,6 +300,8 @@ export class CellopsSidebar extends ReactWidget {
               key={this._runs.package}
               api={this._api}
               pkg={this._runs.package}
+              jobs={this._settings.defaultJobs}
+              interval={this._settings.pollingInterval}
               parameters={promoted?.parameters ?? analysis?.parameters ?? []}
               trans={trans}
             />
@@ -331,13 +403,12 @@ export class CellopsSidebar extends ReactWidget {
             <li key={f}>
               <button
                 className="jp-cellops-Link"
+                // The server names files from the root, as docmanager opens them.
                 onClick={() =>
-                  void this._commands.execute('docmanager:open', {
-                    path: `${result.package}/${f}`
-                  })
+                  void this._commands.execute('docmanager:open', { path: f })
                 }
               >
-                {f}
+                {PathExt.relative(result.package, f)}
               </button>
             </li>
           ))}
@@ -350,8 +421,7 @@ export class CellopsSidebar extends ReactWidget {
     this._panel?.content.activeCellChanged.disconnect(this._onActiveCell, this);
     this._panel = panel;
     panel?.content.activeCellChanged.connect(this._onActiveCell, this);
-    const executed = !!panel?.context.path.startsWith(`${RUN_DRIVE}:`);
-    if (executed) {
+    if (panel && isExecutedNotebook(panel.context.path)) {
       // Keep following the run that was open: its record is what the user came from.
       this.update();
       return;
@@ -359,7 +429,8 @@ export class CellopsSidebar extends ReactWidget {
     this._watcher.setPanel(panel);
     const path = panel?.context.path;
     const pkg = path
-      ? (this._promoted.get(path)?.package ?? defaultPackage(path))
+      ? (this._promoted.get(path)?.package ??
+        defaultPackage(path, this._settings.promoteTarget))
       : null;
     void this._runs.follow(pkg);
     this.update();
@@ -388,7 +459,13 @@ export class CellopsSidebar extends ReactWidget {
   private _runs: RunController;
   private _panel: NotebookPanel | null = null;
   private _promoted = new Map<string, IPromoteResult>();
+  /**
+   * What the user typed in the run form, per package: the form is rebuilt when the sidebar
+   * shows an executed notebook or another notebook, and a re-promote must not lose it.
+   */
+  private _runValues = new Map<string, Record<string, string>>();
   private _badges = new BadgePainter();
+  private _settings: ISidebarSettings = DEFAULT_SETTINGS;
   private _executions = 0;
   private _awaited: { cellId: string; count: number | null } | null = null;
   private _promoteError: string | null = null;

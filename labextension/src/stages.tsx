@@ -76,6 +76,7 @@ export function StagesView(props: IStagesViewProps): JSX.Element {
             colors={colors}
             onSelect={reveal}
             label={trans.__('stage graph')}
+            cycleLabel={trans.__('on a cycle')}
           />
         </div>
       )}

@@ -10,6 +10,9 @@ export interface ISweepViewProps {
   api: CellopsApi;
   pkg: string;
   parameters: IParameterInfo[];
+  /** Runs of the sweep at once, and milliseconds between polls (user settings). */
+  jobs: number;
+  interval: number;
   trans: TranslationBundle;
 }
 
@@ -60,7 +63,7 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
       } catch (e) {
         setError((e as Error).message);
       }
-    }, 700);
+    }, props.interval);
   };
   const start = async () => {
     const request: Record<string, unknown[]> = {};
@@ -72,7 +75,11 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
     }
     setError(null);
     try {
-      const started = await api.startBatch({ package: pkg, grid: request });
+      const started = await api.startBatch({
+        package: pkg,
+        grid: request,
+        jobs: props.jobs
+      });
       const first = await api.batchStatus(pkg, started.id);
       setStatus(first);
       if (first.status === 'running') {

@@ -15,7 +15,7 @@ import {
   withOption,
   withRole,
   withStage
-} from './tags';
+} from './lib/tags';
 import { IAnalysis } from './tokens';
 
 export interface ITaggingViewProps {

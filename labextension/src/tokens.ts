@@ -128,6 +128,8 @@ export interface IRunStatus {
 }
 
 export interface IRunList {
+  /** False when the folder holds no pipeline.yaml yet (then `runs` is empty). */
+  promoted: boolean;
   runs: IRunStatus[];
 }
 

@@ -43,3 +43,17 @@ def page(session_page: Any, lab: Lab) -> Iterator[Any]:
     yield session_page
     # Leave no dialog open for the next test.
     session_page.keyboard.press("Escape")
+
+
+@pytest.fixture
+def screenshot(session_page: Any, request: pytest.FixtureRequest) -> Any:
+    """Save the page (or one element) as build/ui-output/TEST/NAME.png for a reviewer."""
+    folder = REPO / "build" / "ui-output" / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str, element: Any = None) -> Path:
+        path = folder / f"{name}.png"
+        (element or session_page).screenshot(path=str(path))
+        return path
+
+    return take

@@ -133,7 +133,6 @@ def test_ui_promote_then_run_to_the_end(page: Any, lab: Lab) -> None:
     tab.wait_for()
     executed = page.locator(".jp-NotebookPanel:visible")
     executed.locator(".jp-OutputArea-output").first.wait_for()  # it was run: outputs are there
-    page.screenshot(path="/tmp/uidbg/executed.png")
     if os.environ.get("UPDATE_SCREENSHOT"):
         page.set_viewport_size({"width": 1400, "height": 1500})
         open_notebook(page, lab, "wine_fanout.ipynb")

@@ -13,7 +13,7 @@ from cellops.server import schema
 from cellops.server.base import CellopsHandler, Conflict, NotFound, refuse_non_finite
 from cellops.server.jobs import Jobs, assignment
 from cellops.server.status import list_runs, run_status
-from cellops.spec import load
+from cellops.spec import SPEC_FILE, load
 
 if TYPE_CHECKING:
     from cellops.server import CellopsApp
@@ -61,10 +61,14 @@ class RunsHandler(_RunsBase):
 
     @web.authenticated
     async def get(self) -> None:
-        package = self.package_dir(self.query("package"))
-        runs = list_runs(package, self.jobs.of(package), self.api_path)
-        answer: schema.RunList = {"runs": runs}
-        self.reply(answer)
+        # The sidebar asks for every notebook it opens, promoted or not: a folder that is no
+        # package (yet) is the empty list, not a 404 in the server log.
+        folder = self.confined(self.query("package"), "package")
+        if not (folder / SPEC_FILE).is_file():
+            self.reply(schema.RunList(promoted=False, runs=[]))
+            return
+        runs = list_runs(folder, self.jobs.of(folder), self.api_path)
+        self.reply(schema.RunList(promoted=True, runs=runs))
 
 
 class RunHandler(_RunsBase):

@@ -142,6 +142,7 @@ class RunStatus(TypedDict):
 
 
 class RunList(TypedDict):
+    promoted: bool
     runs: list[RunStatus]
 
 

@@ -1,0 +1,157 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  Notification
+} from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { CellopsApi } from './api';
+import { cellopsIcon } from './icons';
+import { CommandIDs } from './lib/commands';
+import { Role, STAGE_NAME, withRole, withStage } from './lib/tags';
+import type { CellopsSidebar } from './sidebar';
+
+const NO_ARGS = { args: { type: 'object', properties: {} } };
+
+/**
+ * Register the commands, and put every one in the palette.
+ */
+export function addCommands(
+  app: JupyterFrontEnd,
+  sidebar: CellopsSidebar,
+  tracker: INotebookTracker,
+  api: CellopsApi,
+  trans: TranslationBundle,
+  palette: ICommandPalette | null
+): void {
+  const { commands } = app;
+  const hasNotebook = () => tracker.currentWidget !== null;
+  const hasCell = () => !!tracker.currentWidget?.content.activeCell;
+  const show = () => app.shell.activateById(sidebar.id);
+  const reveal = (section: string) => () => {
+    show();
+    sidebar.revealSection(section);
+  };
+
+  commands.addCommand(CommandIDs.show, {
+    label: trans.__('Show the cellops sidebar'),
+    describedBy: NO_ARGS,
+    execute: show
+  });
+  commands.addCommand(CommandIDs.promote, {
+    label: trans.__('Promote to pipeline'),
+    caption: trans.__('Turn this notebook into a papermill pipeline package'),
+    icon: cellopsIcon,
+    describedBy: NO_ARGS,
+    isEnabled: hasNotebook,
+    execute: async () => {
+      show();
+      await sidebar.promote(tracker.currentWidget);
+    }
+  });
+  commands.addCommand(CommandIDs.run, {
+    label: trans.__('Run the pipeline'),
+    caption: trans.__(
+      'Run the promoted pipeline with the parameters of the form'
+    ),
+    describedBy: NO_ARGS,
+    isEnabled: hasNotebook,
+    execute: async () => {
+      reveal('pipeline')();
+      await sidebar.runPipeline();
+    }
+  });
+  commands.addCommand(CommandIDs.sweep, {
+    label: trans.__('Sweep parameters…'),
+    caption: trans.__('Run the pipeline over a grid of parameter values'),
+    describedBy: NO_ARGS,
+    isEnabled: hasNotebook,
+    execute: reveal('sweep')
+  });
+  commands.addCommand(CommandIDs.openRuns, {
+    label: trans.__('Open the runs of this pipeline'),
+    describedBy: NO_ARGS,
+    isEnabled: hasNotebook,
+    execute: reveal('pipeline')
+  });
+  commands.addCommand(CommandIDs.openHistory, {
+    label: trans.__('Open the history of the active cell'),
+    describedBy: NO_ARGS,
+    isEnabled: hasCell,
+    execute: reveal('history')
+  });
+  commands.addCommand(CommandIDs.experiments, {
+    label: trans.__('Experiments of this notebook'),
+    caption: trans.__('Every recorded cell execution: compare, filter, plot'),
+    describedBy: NO_ARGS,
+    isEnabled: hasNotebook,
+    execute: async () => {
+      const path = tracker.currentWidget?.context.path;
+      if (!path) {
+        return;
+      }
+      const { ExperimentsWidget } = await import('./experiments');
+      const content = new ExperimentsWidget(api, path, trans);
+      const widget = new MainAreaWidget({ content });
+      widget.id = `cellops-experiments-${path}`;
+      widget.title.label = trans.__('Experiments: %1', PathExt.basename(path));
+      widget.title.icon = cellopsIcon;
+      widget.title.closable = true;
+      app.shell.add(widget, 'main');
+    }
+  });
+  commands.addCommand(CommandIDs.tagStage, {
+    label: trans.__('Tag cell as a new stage…'),
+    caption: trans.__('This cell starts a pipeline stage (stage:NAME)'),
+    describedBy: NO_ARGS,
+    isEnabled: hasCell,
+    execute: async () => {
+      const answer = await InputDialog.getText({
+        title: trans.__('New stage'),
+        label: trans.__('Stage name (lower case, digits, _ or -)'),
+        placeholder: trans.__('train')
+      });
+      const name = answer.value?.trim();
+      if (!answer.button.accept || !name) {
+        return;
+      }
+      if (!STAGE_NAME.test(name)) {
+        Notification.error(
+          trans.__(
+            'Stage name "%1" is not valid: start with a lower-case letter, then letters, digits, _ or - (at most 63).',
+            name
+          )
+        );
+        return;
+      }
+      sidebar.tagActiveCell(tags => withStage(withRole(tags, null), name));
+    }
+  });
+  const roles: [string, Role, string][] = [
+    [CommandIDs.tagSetup, 'setup', trans.__('Tag cell as setup')],
+    [
+      CommandIDs.tagParameters,
+      'parameters',
+      trans.__('Tag cell as parameters')
+    ],
+    [CommandIDs.tagSkip, 'skip', trans.__('Tag cell as skip')]
+  ];
+  for (const [id, role, label] of roles) {
+    commands.addCommand(id, {
+      label,
+      describedBy: NO_ARGS,
+      isEnabled: hasCell,
+      execute: () => {
+        sidebar.tagActiveCell(tags => withRole(tags, role));
+      }
+    });
+  }
+  const category = trans.__('cellops');
+  for (const command of Object.values(CommandIDs)) {
+    palette?.addItem({ command, category });
+  }
+}
