@@ -77,6 +77,7 @@ def build(
     # find-links folder, a file:// index), as corporate machines' do: the build must cope.
     pip_conf = corporate_pip_conf(_shared_dir(factory) / f"pip-{engine}", remote=False)
     env = {**engine_env(engine), "PIP_CONFIG_FILE": str(pip_conf)}
+    env.pop("PIP_FIND_LINKS", None)  # it would outrank the pip.conf's own find-links
     root = _shared_dir(factory) / f"image-{engine}-{name}"
     with engines.file_lock(f"build-{engine}-{root.parent.name}-{name}"):
         done = root / "result.json"

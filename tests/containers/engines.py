@@ -111,7 +111,7 @@ def start_dockerd() -> str | None:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        DOCKER_PID.write_text(str(proc.pid), encoding="utf-8")
+        DOCKER_PID.write_text(f"{proc.pid} {_session_pid()}", encoding="utf-8")
         for _ in range(120):
             if proc.poll() is not None:
                 return f"dockerd exited with {proc.returncode}; see {DOCKER_DIR / 'dockerd.log'}"
@@ -121,11 +121,22 @@ def start_dockerd() -> str | None:
         return f"dockerd did not answer within a minute; see {DOCKER_DIR / 'dockerd.log'}"
 
 
+def _session_pid() -> int:
+    """The PID of this pytest session's controller: an xdist worker's parent, else this one."""
+    return os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+
+
 def stop_dockerd() -> None:
-    """Stop the dockerd the tests started (by its PID), if any."""
+    """Stop the dockerd this pytest session started (by its PID), if any.
+
+    A dockerd another session started (a second pytest run at the same time) is left alone:
+    its tests may still be building.
+    """
     try:
-        pid = int(DOCKER_PID.read_text(encoding="utf-8"))
+        pid, owner = map(int, DOCKER_PID.read_text(encoding="utf-8").split())
     except (OSError, ValueError):
+        return
+    if owner != _session_pid():
         return
     DOCKER_PID.unlink(missing_ok=True)
     try:
