@@ -163,3 +163,26 @@ async def test_unknown_batches_are_404(api: Fetch, jp_root_dir: Path) -> None:
             assert answer.status == 404, f"{verb} {batch_id}: {answer}"
     outside = await api("GET", "batches", "x", params={"package": "../scored-pipeline"})
     assert outside.status == 404, str(outside)
+
+
+@pytest.mark.kernel
+async def test_sweep_executions_carry_the_runs_parameters_in_experiments(
+    api: Fetch, wine: Path
+) -> None:
+    # Only train_logreg reads C; comparing two rows of the sweep must still show C differ.
+    promote = await api("POST", "promote", body={"path": wine.name})
+    assert promote.status == 201, str(promote)
+    package = str(promote.body["package"])
+    batch_id = await start(api, package, {"C": [0.01, 10.0]}, jobs=2)
+    status = await wait_for_batch(api, package, batch_id, finished)
+    assert status["status"] == "done", status
+    run_c = {r["run_id"]: r["C"] for r in status["rows"]}
+    answer = await api("GET", "tracking", "experiments", params={"path": wine.name})
+    assert answer.status == 200, str(answer)
+    assert "C" in answer.body["params"]
+    swept = [e for e in answer.body["executions"] if e["run_id"] in run_c]
+    compare = [e for e in swept if e["stage"] == "compare"]
+    assert {e["run_id"] for e in compare} == set(run_c)
+    for execution in swept:
+        assert execution["params"]["C"] == run_c[execution["run_id"]], execution
+    assert {e["params"]["C"] for e in compare} == {0.01, 10.0}

@@ -199,7 +199,9 @@ class PackageRun:
         if stage.outputs:
             params["cellops_outputs"] = work
         executed = self.executed_notebook(stage)
-        task = StageTask(self.context, stage, self.tracked_run_id, executed, params)
+        task = StageTask(
+            self.context, stage, self.tracked_run_id, executed, params, self.rec.parameters
+        )
         attempts = self.attempts(stage)
 
         def retry(attempt: int, error: StageError) -> None:
