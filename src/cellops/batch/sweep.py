@@ -12,6 +12,7 @@ finished rows); ``Batch.start()`` runs it in a background thread that a server p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -28,6 +29,7 @@ from cellops.batch.results import run_row, save
 from cellops.batch.target import Target
 from cellops.errors import CellopsError
 from cellops.fsutil import atomic_write
+from cellops.run import liveness
 from cellops.run import record as records
 from cellops.run.context import PackageContext, package_context
 from cellops.run.executor import Executor
@@ -57,11 +59,30 @@ def batches_dir(package: Path) -> Path:
 def latest_batch(package: Path) -> dict[str, Any] | None:
     try:
         batch_id = (batches_dir(package) / layout.LATEST).read_text(encoding="utf-8").strip()
-        data: dict[str, Any] = json.loads(
-            (batches_dir(package) / batch_id / layout.BATCH_FILE).read_text(encoding="utf-8")
-        )
-    except (OSError, ValueError):
+        return load_state(package, batch_id)
+    except (OSError, ValueError, CellopsError):
         return None
+
+
+def load_state(package: Path, batch_id: str) -> dict[str, Any]:
+    """``batch.json`` of a batch; OSError or ValueError when there is none readable.
+
+    Like a run record, it says ``running`` only while its runner lives: a reader finding the
+    runner gone (killed) files the batch and its unfinished runs as interrupted, once.
+    """
+    records.run_dir(package, batch_id)  # batch ids are run ids: nothing that walks paths
+    path = batches_dir(package) / batch_id / layout.BATCH_FILE
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise ValueError(f"{path}: not a batch state")
+    if data.get("status") == "running" and not liveness.alive(data.get("runner")):
+        data["status"] = "interrupted"
+        data["finished"] = path.stat().st_mtime
+        for run in data["runs"]:
+            if run.get("status") in ("pending", "running"):
+                run["status"] = "interrupted"
+        with contextlib.suppress(OSError):
+            atomic_write(path, json.dumps(data, indent=1, default=repr))
     return data
 
 
@@ -95,7 +116,9 @@ class Batch:
         self.batch_id = (
             previous["batch_id"] if previous else options.batch_id or records.new_run_id()
         )
+        records.run_dir(target.package, self.batch_id)  # a given id names no other folder
         self.dir = batches_dir(target.package) / self.batch_id
+        self.runner = liveness.this_runner()
         earlier = {run_key(r["params"]): r for r in (previous or {}).get("runs", [])}
         self.run_ids = self._run_ids(earlier)
         self.finished_before = {
@@ -158,6 +181,8 @@ class Batch:
             "started": self.progress.started,
             "finished": self.progress.finished,
             "executed": self.executed,
+            "reused": self.progress.reused,
+            "runner": self.runner,
             "runs": runs,
         }
         atomic_write(self.dir / layout.BATCH_FILE, json.dumps(data, indent=1, default=repr))
@@ -245,8 +270,9 @@ class Batch:
             else:
                 self.progress.status = "failed" if self.progress.failed else "done"
         self.terminal.close()
-        self._save_state()
+        # The results first: a reader seeing the final status finds the results files.
         self.result_files = save(self.rows(), self.dir)
+        self._save_state()
 
     def _executor(self, context: PackageContext, needed: bool) -> Executor:
         if self.options.executor == "dask" and needed:

@@ -182,6 +182,9 @@ class Scheduler:
         self.executor.stop()
         for (i, stage), _ in self.running.values():
             srec = self.runs[i].rec.stages[stage.name]
+            if srec.status == "pending":
+                srec.status = "not-run"  # queued for a worker, never started: not a failure
+                continue
             srec.status, srec.error = "failed", replace(_INTERRUPTED)
         for nodes in self.waiting.values():
             for i, stage in nodes:
