@@ -221,3 +221,28 @@ async def test_sweep_executions_carry_the_runs_parameters_in_experiments(
     for execution in swept:
         assert execution["params"]["C"] == run_c[execution["run_id"]], execution
     assert {e["params"]["C"] for e in compare} == {0.01, 10.0}
+
+
+@pytest.mark.kernel
+async def test_a_sweep_whose_runner_died_reads_as_interrupted_after_a_restart(
+    api: Fetch, jp_root_dir: Path, jp_serverapp: Any
+) -> None:
+    package = await promoted(api, jp_root_dir, SLOW, "slow")
+    batch_id = await start(api, package, {"a": [2, 3]}, jobs=1)
+    runs = jp_root_dir / package / ".cellops" / "runs"
+    await wait_for_batch(api, package, batch_id, lambda s: finished(s) or _waiting(runs))
+    processes = run_processes()
+    for p in processes:  # killed from outside (OOM killer, kill -9): nothing gets recorded
+        p.kill()
+    assert gone(processes) == []
+    # A restarted server holds no job: the records say what happened.
+    jp_serverapp.web_app.settings["cellops"].jobs = Jobs()
+    status = await api("GET", "batches", batch_id, params={"package": package})
+    assert status.status == 200, str(status)
+    assert status.body["status"] == "interrupted", status.body
+    assert (status.body["done"], status.body["remaining"]) == (0, 0), status.body
+    assert {r["status"] for r in status.body["rows"]} == {"interrupted"}
+    saved = json.loads((runs.parent / "batches" / batch_id / "batch.json").read_text())
+    assert saved["status"] == "interrupted"
+    refused = await api("DELETE", "batches", batch_id, params={"package": package})
+    assert refused.status == 409 and "already finished" in refused.body["message"]
