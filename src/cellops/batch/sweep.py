@@ -257,6 +257,8 @@ class Batch:
             self.rows_by_run[i] = row
             if row["status"] == "done":
                 self.progress.done += 1
+                stages = run.rec.stages.values()
+                self.progress.cached += all(s.cache_hit for s in stages)
             else:
                 self.progress.failed += 1
         self.terminal.run_ended(self.progress, row)

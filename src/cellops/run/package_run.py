@@ -31,6 +31,7 @@ from cellops.run.cache import (
 from cellops.run.context import PackageContext, StageTask
 from cellops.run.executor import Executor, attempts_for, execute_with_retries
 from cellops.run.record import RunRecord, StageError
+from cellops.run.terminal import PlainLines
 from cellops.spec import StageSpec
 
 
@@ -59,16 +60,14 @@ class Reporter(Protocol):
 
 class Progress:
     def __init__(self, out: TextIO, quiet: bool, width: int) -> None:
-        self.out = out
+        # Stage threads print too: one line at a time, never two interleaved.
+        self.plain = PlainLines(out)
         self.quiet = quiet
         self.width = width
-        self.lock = threading.Lock()
 
     def line(self, text: str, *, always: bool = False) -> None:
         if always or not self.quiet:
-            # Stage threads print too: one line at a time, never two interleaved.
-            with self.lock:
-                print(text, file=self.out, flush=True)
+            self.plain.line(text)
 
     def stage(self, name: str, state: str, detail: str = "") -> None:
         self.line(f"  {name:<{self.width}}  {state:<8} {detail}".rstrip())
