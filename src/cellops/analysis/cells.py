@@ -17,9 +17,9 @@ import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cellops._analysis_implied import magic_imports
-from cellops._analysis_ipython import Prepared, prepare, split_lines
-from cellops._analysis_names import collect_names
+from cellops.analysis.implied import magic_imports
+from cellops.analysis.ipython import Prepared, prepare, split_lines
+from cellops.analysis.names import collect_names
 
 __all__ = [
     "BUILTIN_NAMES",
