@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from cellops.batch.progress import BatchProgress, TerminalProgress
+from cellops.sweeps.progress import BatchProgress, TerminalProgress
 from tests.batch.conftest import cellops, write_sweep_notebook
 
 LINE = re.compile(r"  run +(\d+) (done|failed) +\[(\d+)/(\d+), ETA [-:\d]+\] a=\d+  .+")

@@ -59,9 +59,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cellops.batch import prepare_batch
-    from cellops.batch.results import render
     from cellops.errors import CellopsError
+    from cellops.sweeps import prepare_batch
+    from cellops.sweeps.results import render
 
     stop_on_sigint()
     if args.retries < 0:

@@ -18,21 +18,21 @@ from typing import Any
 
 from tornado import web
 
-from cellops.artifacts import ArtifactStore
-from cellops.batch.grid import plan_sweep
-from cellops.batch.progress import BatchProgress
-from cellops.batch.results import FIXED_COLUMNS, columns, run_row
-from cellops.batch.sweep import batches_dir, load_state
+from cellops.artifacts.kernel import ArtifactStore
 from cellops.errors import CellopsError, PackageError
 from cellops.fsutil import atomic_write
-from cellops.layout import BATCH_FILE, BATCH_REQUEST, artifacts_dir
+from cellops.package.layout import BATCH_FILE, BATCH_REQUEST, artifacts_dir
+from cellops.package.spec import load
 from cellops.run import record as records
 from cellops.server import schema
 from cellops.server.base import BadRequest, Conflict, NotFound, refuse_non_finite
 from cellops.server.jobs import Job, Launch, cellops_argv
 from cellops.server.runs import JobsHandler
 from cellops.server.status import ended_status
-from cellops.spec import load
+from cellops.sweeps.grid import plan_sweep
+from cellops.sweeps.progress import BatchProgress
+from cellops.sweeps.results import FIXED_COLUMNS, columns, run_row
+from cellops.sweeps.sweep import batches_dir, load_state
 
 Api = Callable[[Path], str]
 

@@ -212,7 +212,7 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 def settle(launch: Launch) -> None:
     """Read the job's records once its runner is gone: a record still saying 'running' is
     filed as interrupted (the dead-runner rule), for every later reader."""
-    from cellops.batch.sweep import load_state
+    from cellops.sweeps.sweep import load_state
 
     with contextlib.suppress(CellopsError, OSError, ValueError, TypeError, KeyError):
         if launch.kind == "run":

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
+from cellops.package.spec import SPEC_FILE, load
 from cellops.run.params import resolve
 from cellops.run.record import new_run_id, run_dir
 from cellops.server import schema
 from cellops.server.base import CellopsHandler, Conflict, NotFound, refuse_non_finite
 from cellops.server.jobs import Job, Jobs, Launch, assignment, cellops_argv
 from cellops.server.status import list_runs, run_status, with_job
-from cellops.spec import SPEC_FILE, load
 
 if TYPE_CHECKING:
     from cellops.server import CellopsApp
