@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import gen
-from _common import PY, Row, cellops, report, run, side_by_side, tempdir, write_notebook
+from _common import Row, pipeline_vs_papermill, report, tempdir, write_notebook
 
 STAGES = 21
 RUNS = 3
@@ -103,15 +103,7 @@ def measure(stages: int = STAGES, runs: int = RUNS) -> list[Row]:
     walls, cpus = zip(*(kernel_start() for _ in range(KERNEL_STARTS)), strict=True)
     with tempdir() as tmp:
         nb = write_notebook(gen.chain(stages), tmp / "chain.ipynb")
-        pkg = tmp / "pkg"
-        run(cellops("promote", nb, "-o", pkg))
-        first = side_by_side(
-            {
-                "cellops": cellops("run", pkg, "--no-cache"),
-                "papermill": [PY, "-m", "papermill", nb, tmp / "out.ipynb", "-k", "python3"],
-            },
-            runs,
-        )
+        pkg, first = pipeline_vs_papermill(nb, runs)
         where = breakdown(pkg)
     a, b = first["cellops"], first["papermill"]
     per_stage = (a - b) / stages

@@ -13,8 +13,6 @@ from cellops import __version__, layout
 from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
 from cellops.graph import PipelineGraph, StageFlow, build_graph
-from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
-from cellops.lock import lock_text
 from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
 from cellops.spec import (
     EdgeSpec,
@@ -28,7 +26,6 @@ from cellops.spec import (
 )
 from cellops.stage_code import stage_facts
 from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
-from cellops.templating import render
 
 # Tags that only mean something to cellops are dropped from stage notebooks; others stay.
 _OWN_TAG = re.compile(
@@ -74,6 +71,9 @@ def check(analysis: Analysis) -> None:
 def _stage_notebook(
     a: Analysis, flow: StageFlow, spec: PipelineSpec, stage: StageSpec
 ) -> dict[str, Any]:
+    # Templating (jinja2) only when files are written: `cellops check` never needs it.
+    from cellops.templating import render
+
     nb = a.notebook
     params = [p for p in spec.parameters if p.name in flow.parameters]
     cells: list[dict[str, Any]] = [
@@ -202,6 +202,18 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
 def package_files(
     a: Analysis, name: str, require: Sequence[str] = ()
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
+    # The image context (pip configuration, Dockerfile templates) and the lock are only
+    # needed here, not on the analysis path that `cellops check` shares.
+    from cellops.image.context import (
+        DOCKERFILE,
+        DOCKERIGNORE,
+        base_for_lock,
+        dockerfile,
+        dockerignore,
+    )
+    from cellops.lock import lock_text
+    from cellops.templating import render
+
     spec = build_spec(a, name)
     files: dict[str, bytes] = {}
     modules: set[str] = set()
