@@ -68,7 +68,7 @@ def formats(size_mb: int, directory: Path) -> dict[str, float]:
     exec(FRAME.format(rows=size_mb * ROWS_PER_MB), ns)
     import pandas as pd
 
-    from cellops.artifacts import load_inputs, save_outputs
+    from cellops.artifacts.kernel import load_inputs, save_outputs
 
     df = ns["df"]
     times: dict[str, list[float]] = {"parquet save": [], "parquet load": [], "arrow save": []}
@@ -102,7 +102,7 @@ PEAK = """\
 import resource, sys
 {frame}
 import psutil, pyarrow
-from cellops.artifacts import save_outputs
+from cellops.artifacts.kernel import save_outputs
 base = psutil.Process().memory_info().rss
 save_outputs(sys.argv[1], {{"df": df}}, stage="make")
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cellops.artifacts import ArtifactStore, load_inputs, save_outputs, verified
-from cellops.artifacts_formats import roundtrip_mismatch
+from cellops.artifacts.formats import roundtrip_mismatch
+from cellops.artifacts.kernel import ArtifactStore, load_inputs, save_outputs, verified
 
 N = 6  # rows per generated frame
 

@@ -218,7 +218,7 @@ def serve(path: str) -> None:
     import ipykernel_launcher  # noqa: F401
 
     # What every stage kernel's prelude loads, and the environment its tracking records.
-    import cellops.artifacts  # noqa: F401
+    import cellops.artifacts.kernel  # noqa: F401
     from cellops.tracking.cells import preload_kernel_side
 
     preload_kernel_side()

@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, TypedDict
 
-from cellops.artifacts_formats import (
+from cellops.artifacts.formats import (
     as_frame,
     choose_format,
     format_ext,
@@ -34,6 +34,7 @@ from cellops.artifacts_formats import (
     write_value,
 )
 from cellops.errors import ArtifactError
+from cellops.fsutil import is_url, url_protocol
 
 __all__ = [
     "MANIFEST",
@@ -108,7 +109,7 @@ def save_outputs(
                 f"stage {stage!r}: output name {name!r} is not a variable name; outputs are "
                 "named after the notebook variables that hold them"
             )
-    if "://" in target:
+    if is_url(target):
         return _save_remote(target, values, stage=stage, cells=cells or {})
 
     created = not os.path.isdir(target)
@@ -176,7 +177,7 @@ def _stage(
 def _write_temp(directory: str, name: str, value: object, fmt: str) -> tuple[str, str]:
     """A new temp file holding ``value`` in ``fmt`` and its sha256, computed while writing
     (no second read); the file is removed again if anything fails."""
-    from cellops.artifacts_arrow import HashingWriter, arrow_mismatch
+    from cellops.artifacts.arrow import HashingWriter, arrow_mismatch
 
     tmp = _new_temp(directory, name)
     try:
@@ -249,7 +250,7 @@ def _manifest_bytes(stage: str, outputs: Mapping[str, OutputEntry]) -> bytes:
 
 def url_fs(url: str, action: str) -> tuple[Any, str]:
     """The fsspec filesystem and path for ``url``, or an ArtifactError saying what to install."""
-    protocol = url.split("://", 1)[0]
+    protocol = url_protocol(url)
     package = _PROTOCOL_PACKAGES.get(protocol)
     install = "pip install fsspec" + (f" {package}" if package else "")
     try:
@@ -333,7 +334,7 @@ def _load_one(inputs: Mapping[str, str], name: str, stage: str) -> object:
         "re-run the upstream stage with `cellops run`, or fix the path in cellops_inputs"
     )
     try:
-        if "://" in path:
+        if is_url(path):
             fs, remote = url_fs(path, "read input from")
             with fs.open(remote, "rb") as file:
                 return read_value(fmt, file)

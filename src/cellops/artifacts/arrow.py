@@ -6,7 +6,7 @@ file instead of decoding it. Parquet (encoded, compressed) stays the format of f
 kept rather than handed over (a sweep's ``results.parquet``) and is still read for artifacts
 that older packages wrote.
 
-Like ``artifacts_formats`` this is imported in every stage kernel: pyarrow and pandas are
+Like ``artifacts.formats`` this is imported in every stage kernel: pyarrow and pandas are
 imported only when a frame is written or read.
 """
 
@@ -18,7 +18,7 @@ import threading
 import warnings
 from typing import IO, Any
 
-from cellops.artifacts_formats import roundtrip_mismatch
+from cellops.artifacts.formats import roundtrip_mismatch
 
 # Rows converted back on the writer's side to check dtypes, labels and the index type; the
 # values of columns Arrow holds natively are exact by construction (see ``arrow_mismatch``).

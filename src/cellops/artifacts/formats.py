@@ -1,4 +1,4 @@
-"""How one value becomes one artifact file, and back (used by ``cellops.artifacts``).
+"""How one value becomes one artifact file, and back (used by ``cellops.artifacts.kernel``).
 
 Every stage kernel imports this module, and so does the CLI, so only the standard library is
 imported up front. A value of a third-party type can only exist once its library is loaded, so
@@ -20,7 +20,7 @@ from cellops.errors import ArtifactError
 
 # Format name -> file extension. The extension alone tells ``load_inputs`` how to read a file,
 # so no two formats may share one, and "series.parquet" must be tested before "parquet".
-# Frames are handed over as Arrow IPC (``artifacts_arrow``); the parquet formats stay readable
+# Frames are handed over as Arrow IPC (``artifacts.arrow``); the parquet formats stay readable
 # for the artifacts older packages wrote.
 FORMAT_EXTS: dict[str, str] = {
     "arrow": "arrow",
@@ -131,7 +131,7 @@ def as_frame(value: Any, fmt: str) -> Any:
 def write_value(value: Any, fmt: str, file: IO[bytes]) -> Any:
     """Write ``value`` to ``file``; for the Arrow formats, returns the table written."""
     if fmt in ("arrow", "arrow-series"):
-        from cellops.artifacts_arrow import write_arrow
+        from cellops.artifacts.arrow import write_arrow
 
         return write_arrow(as_frame(value, fmt), file)
     if fmt in ("parquet", "parquet-series"):
@@ -162,7 +162,7 @@ def write_value(value: Any, fmt: str, file: IO[bytes]) -> Any:
 def read_value(fmt: str, source: str | IO[bytes]) -> object:
     """Read an artifact from a local path or an open binary file."""
     if fmt in ("arrow", "arrow-series"):
-        from cellops.artifacts_arrow import read_arrow
+        from cellops.artifacts.arrow import read_arrow
 
         frame = read_arrow(source)
         return series_from_frame(frame) if fmt == "arrow-series" else frame
