@@ -13,12 +13,10 @@ from cellops import __version__
 from cellops.analysis.digest import stage_facts
 from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
-from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
 from cellops.notebook.read import Notebook, dumps_notebook, read_notebook, split_lines
 from cellops.notebook.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
 from cellops.package import layout
 from cellops.package.graph import PipelineGraph, StageFlow, build_graph
-from cellops.package.lock import lock_text
 from cellops.package.spec import (
     EdgeSpec,
     Parameter,
@@ -29,7 +27,6 @@ from cellops.package.spec import (
     non_finite,
     param_text,
 )
-from cellops.templating import render
 
 # Tags that only mean something to cellops are dropped from stage notebooks; others stay.
 _OWN_TAG = re.compile(
@@ -75,6 +72,9 @@ def check(analysis: Analysis) -> None:
 def _stage_notebook(
     a: Analysis, flow: StageFlow, spec: PipelineSpec, stage: StageSpec
 ) -> dict[str, Any]:
+    # Templating (jinja2) only when files are written: `cellops check` never needs it.
+    from cellops.templating import render
+
     nb = a.notebook
     params = [p for p in spec.parameters if p.name in flow.parameters]
     cells: list[dict[str, Any]] = [
@@ -203,6 +203,18 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
 def package_files(
     a: Analysis, name: str, require: Sequence[str] = ()
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
+    # The image context (pip configuration, Dockerfile templates) and the lock are only
+    # needed here, not on the analysis path that `cellops check` shares.
+    from cellops.image.context import (
+        DOCKERFILE,
+        DOCKERIGNORE,
+        base_for_lock,
+        dockerfile,
+        dockerignore,
+    )
+    from cellops.package.lock import lock_text
+    from cellops.templating import render
+
     spec = build_spec(a, name)
     files: dict[str, bytes] = {}
     modules: set[str] = set()

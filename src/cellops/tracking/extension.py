@@ -203,9 +203,9 @@ class Tracker:
 
 
 def _environment() -> dict[str, Any]:
-    from cellops.tracking.fingerprint import environment
+    from cellops.tracking.fingerprint import cached_environment
 
-    return environment()
+    return cached_environment()
 
 
 def _request_metadata(shell: Any, info: Any) -> dict[str, Any]:
@@ -271,6 +271,9 @@ def start_run(ip: Any) -> None:
     """Record a ``cellops run`` stage kernel's cells (called by the runner's silent prelude)."""
     if config.enabled():
         _install(Tracker(ip, db=None, notebook=None, run_mode=True))
+        from cellops.tracking import fingerprint
+
+        fingerprint.prime()
 
 
 @atexit.register
