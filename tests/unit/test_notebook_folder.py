@@ -1,0 +1,237 @@
+"""The notebook's folder: what the static finder names, what promote carries, where it goes."""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cellops import layout
+from cellops._analysis_paths import escapes, file_refs
+from cellops.notebook_folder import CarryLimits, find_needed, plan_folder
+from cellops.promote import promote
+from cellops.spec import load
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def _notebook(folder: Path, *cells: str, name: str = "nb.ipynb") -> Path:
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"c{i}",
+                "metadata": {"tags": [f"stage:s{i}"]},
+                "execution_count": None,
+                "outputs": [],
+                "source": src,
+            }
+            for i, src in enumerate(cells)
+        ],
+        "metadata": {"kernelspec": KERNELSPEC},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = folder / name
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+def _write(folder: Path, files: dict[str, str | bytes]) -> None:
+    for rel, text in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+
+
+# -- the static finder (pure) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "paths", "patterns"),
+    [
+        ("df = pd.read_csv('data/train.csv')", {"data/train.csv"}, set()),
+        ("x = np.load(Path('data') / 'x.npy')", {"data/x.npy"}, set()),
+        ("t = open(os.path.join('in', 'f.txt')).read()", {"in/f.txt"}, set()),
+        ("fs = glob.glob('data/*.csv')", set(), {"data/*.csv"}),
+        ("fs = sorted(Path('data').glob('*.csv'))", set(), {"data/*.csv"}),
+        ("fs = list(Path('d').rglob('*.txt'))", set(), {"d/**/*.txt"}),
+        ("%matplotlib inline\nDATA = 'raw.json'", {"raw.json"}, set()),
+        ("df = pd.read_csv(f'data/{name}.csv')", set(), {"data/*.csv"}),
+        ("label = f'{name}: {value}'", set(), set()),
+        ("u = pd.read_csv('https://example.org/x.csv')", set(), set()),
+    ],
+)
+def test_finder_names_literal_paths_and_glob_patterns(
+    code: str, paths: set[str], patterns: set[str]
+) -> None:
+    refs = file_refs(code)
+    assert refs.paths == paths
+    assert refs.patterns == patterns
+
+
+def test_finder_names_imported_top_level_modules_star_imports_too() -> None:
+    refs = file_refs("import helpers\nfrom lib.util import scale\nfrom tools import *\nimport os")
+    assert refs.modules == {"helpers", "lib", "tools", "os"}
+
+
+_SEGMENT = st.sampled_from(["..", ".", "data", "a b", "ünï", "x.csv", ""])
+
+
+@given(st.lists(_SEGMENT, min_size=1, max_size=6))
+def test_escapes_agrees_with_path_normalisation(parts: list[str]) -> None:
+    spelled = "/".join(parts)
+    root = "/nb/folder"
+    resolved = posixpath.normpath(posixpath.join(root, spelled))
+    leaves = resolved != root and not resolved.startswith(root + "/")
+    # The folder itself ("." or "a/..") is inside; anything above or beside it is not.
+    assert escapes(spelled) == leaves
+    assert escapes("/" + spelled)
+
+
+# -- what promote carries ------------------------------------------------------------------
+
+
+def test_modules_are_followed_through_their_own_imports_and_data_is_found(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "helpers.py": "from lib.util import scale\nimport json\n",
+            "lib/__init__.py": "",
+            "lib/util.py": "from . import consts\ndef scale(x):\n    return x\n",
+            "lib/consts.py": "K = 2\n",
+            "data/train.csv": "x\n1\n",
+            "data/a.csv": "x\n2\n",
+            "data/notes.txt": "not a csv\n",
+            "unused.py": "",
+            ".cellops/tracking.db": "",
+            "lib/__pycache__/util.cpython-311.pyc": b"\0",
+        },
+    )
+    needed, outside = find_needed(
+        tmp_path,
+        [
+            ("cell 1", "import helpers\ndf = pd.read_csv('data/train.csv')"),
+            ("cell 2", "files = glob('data/*.csv')\nother = open('../x.csv')"),
+        ],
+    )
+    assert sorted(needed) == [
+        "data/a.csv",
+        "data/train.csv",
+        "helpers.py",
+        "lib/__init__.py",
+        "lib/consts.py",
+        "lib/util.py",
+    ]
+    assert needed["lib/util.py"] == "module lib, imported by helpers.py"
+    assert outside == {"../x.csv": "cell 2"}
+
+
+def test_paths_seen_at_run_time_are_carried_and_outside_ones_reported(tmp_path: Path) -> None:
+    _write(tmp_path, {"computed/part-3.csv": "x\n"})
+    needed, outside = find_needed(tmp_path, [], seen=["computed/part-3.csv", "../secret"])
+    assert needed == {"computed/part-3.csv": "read in a run"}
+    assert outside == {"../secret": "a run"}
+
+
+def test_a_link_out_of_the_folder_is_reported_not_copied(tmp_path: Path) -> None:
+    (tmp_path / "outside.csv").write_text("secret\n", encoding="utf-8")
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    os.symlink(tmp_path / "outside.csv", folder / "data.csv")
+    plan = plan_folder(folder, [("cell 1", "pd.read_csv('data.csv')")])
+    assert plan.contents == {}
+    assert plan.outside == (("data.csv", "read by cell 1"),)
+
+
+def test_files_over_the_limits_are_referenced_modules_first(tmp_path: Path) -> None:
+    _write(tmp_path, {"helpers.py": "x = 1\n", "a.bin": b"a" * 300, "b.bin": b"b" * 300})
+    code = "import helpers\nopen('a.bin'); open('b.bin')"
+    plan = plan_folder(tmp_path, [("cell 1", code)], limits=CarryLimits(500, 400))
+    assert [f.path for f in plan.folder.carried] == ["a.bin", "helpers.py"]
+    assert [(f.path, f.size) for f in plan.folder.referenced] == [("b.bin", 300)]
+    small = plan_folder(tmp_path, [("cell 1", code)], limits=CarryLimits(100, 10_000))
+    assert [f.path for f in small.folder.referenced] == ["a.bin", "b.bin"]
+
+
+_NAME = st.text(
+    st.characters(
+        whitelist_categories=("L", "N"), whitelist_characters=" -_.é", max_codepoint=0x2FFF
+    ),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: s.strip(" .") == s and s not in (".", ".."))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_NAME, min_size=1, max_size=3), min_size=1, max_size=4, unique_by=tuple))
+def test_carried_files_mirror_their_layout_inside_the_package(paths: list[list[str]]) -> None:
+    rels = sorted({"/".join(p) for p in paths})
+    # A name that is also another one's folder cannot exist on disk: keep the files only.
+    rels = [r for r in rels if not any(o.startswith(r + "/") for o in rels)]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _write(folder, {rel: f"content of {rel}\n" for rel in rels})
+        reads = "\n".join(f"open({rel!r}).read()" for rel in rels)
+        nb = _notebook(folder, reads)
+        result = promote(nb, folder / "pkg")
+        work = (result.package / layout.WORKDIR).resolve()
+        spec = load(result.package)
+        assert [f.path for f in spec.folder.carried] == rels
+        for rel in rels:
+            copy = (work / rel).resolve()
+            assert copy.is_relative_to(work)
+            assert copy.read_text(encoding="utf-8") == f"content of {rel}\n"
+        assert {p for p in result.files if p.startswith(layout.WORKDIR + "/")} == {
+            layout.carried_file(r) for r in rels
+        }
+
+
+def test_repromote_refreshes_carried_files_drops_removed_ones_keeps_the_users(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path, {"helpers.py": "A = 1\n", "data.csv": "x\n1\n", "old.py": ""})
+    nb = _notebook(tmp_path, "import helpers, old\nd = open('data.csv').read()")
+    pkg = promote(nb, tmp_path / "pkg").package
+    supplied = pkg / layout.WORKDIR / "big" / "input.parquet"
+    _write(supplied.parent, {supplied.name: b"user data"})
+    (tmp_path / "data.csv").write_text("x\n1000\n", encoding="utf-8")
+    (tmp_path / "old.py").unlink()
+    first = (pkg / "pipeline.yaml").read_bytes()
+    promote(nb, pkg)
+    assert (pkg / "files" / "data.csv").read_text(encoding="utf-8") == "x\n1000\n"
+    assert not (pkg / "files" / "old.py").exists()
+    assert supplied.read_bytes() == b"user data"  # promote did not write it: kept
+    assert (pkg / "pipeline.yaml").read_bytes() != first  # the carried file's hash changed
+
+
+def test_promote_reports_carried_referenced_and_outside_files(tmp_path: Path) -> None:
+    _write(tmp_path, {"helpers.py": "", "big.csv": b"x" * 2000, "small.csv": "x\n"})
+    (tmp_path.parent / "x.csv").write_text("x\n", encoding="utf-8")
+    code = "import helpers\npd.read_csv('big.csv'), pd.read_csv('small.csv')\nopen('../x.csv')"
+    nb = _notebook(tmp_path, code)
+    result = promote(nb, tmp_path / "pkg", limits=CarryLimits(1000, 10_000))
+    text = "\n".join(result.folder)
+    assert "2 file(s)" in text and "helpers.py, small.csv" in text, text
+    assert f"big.csv (2000 bytes, missing): copy it to {result.package}/files/big.csv" in text
+    assert "/pipeline/files/big.csv" in text
+    assert "not carried: '../x.csv' (cell 1 (id c0)) is outside the notebook's folder" in text
+    assert [f.path for f in load(result.package).folder.referenced] == ["big.csv"]
+    assert not (result.package / "files" / "big.csv").exists()
+
+
+def test_a_package_of_a_notebook_without_folder_needs_is_unchanged(tmp_path: Path) -> None:
+    nb = _notebook(tmp_path, "x = 1")
+    pkg = promote(nb, tmp_path / "pkg").package
+    assert "folder" not in (pkg / "pipeline.yaml").read_text(encoding="utf-8")
+    assert not (pkg / layout.WORKDIR).exists()
+    assert layout.workdir(pkg, bool(load(pkg).folder)) == pkg
