@@ -223,9 +223,12 @@ def folder_report(
             )
         lines.append(f"referenced, not carried{why}; supply each before a run:")
         for f in folder.referenced:
-            there = "present" if (work / f.path).exists() else "missing"
+            if (work / f.path).exists():
+                # There: runs find it, and an image built now holds it.
+                lines.append(f"  {f.path} ({_size(f.size)}): supplied at {work / f.path}")
+                continue
             lines.append(
-                f"  {f.path} ({_size(f.size)}, {there}): copy it to {work / f.path}, or mount it "
+                f"  {f.path} ({_size(f.size)}, missing): copy it to {work / f.path}, or mount it "
                 f"at {layout.IMAGE_PACKAGE}/{layout.carried_file(f.path)} in the image"
             )
     for spelled, where in outside:

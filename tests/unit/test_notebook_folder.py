@@ -235,3 +235,51 @@ def test_a_package_of_a_notebook_without_folder_needs_is_unchanged(tmp_path: Pat
     assert "folder" not in (pkg / "pipeline.yaml").read_text(encoding="utf-8")
     assert not (pkg / layout.WORKDIR).exists()
     assert layout.workdir(pkg, bool(load(pkg).folder)) == pkg
+
+
+def test_the_image_build_context_holds_the_carried_files(tmp_path: Path) -> None:
+    from cellops.image.context import content_hash, copy_package, dockerignore
+
+    _write(tmp_path, {"helpers.py": "A = 1\n", "data/train.csv": "x\n1\n", "big.bin": b"b" * 500})
+    nb = _notebook(tmp_path, "import helpers\npd.read_csv('data/train.csv')\nopen('big.bin')")
+    pkg = promote(nb, tmp_path / "pkg", limits=CarryLimits(100, 1000)).package
+    context = tmp_path / "context"
+    copy_package(pkg, context)
+    assert (context / "files" / "helpers.py").read_text(encoding="utf-8") == "A = 1\n"
+    assert (context / "files" / "data" / "train.csv").read_text(encoding="utf-8") == "x\n1\n"
+    assert not (context / "files" / "big.bin").exists()  # referenced: not in the package
+    assert "files" not in dockerignore()
+    before = content_hash(context, "base")
+
+    # A referenced file the user put into the package is baked into the image built then,
+    # and the image's tag (the content hash) changes with it.
+    (pkg / "files" / "big.bin").write_bytes(b"b" * 500)
+    again = tmp_path / "again"
+    copy_package(pkg, again)
+    assert (again / "files" / "big.bin").stat().st_size == 500
+    assert content_hash(again, "base") != before
+
+
+def test_an_export_names_where_referenced_files_must_be_mounted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cellops.cli import main
+
+    _write(tmp_path, {"big.bin": b"b" * 500, "small.csv": "x\n"})
+    nb = _notebook(tmp_path, "open('big.bin').read()\nopen('small.csv').read()")
+    pkg = promote(nb, tmp_path / "pkg", limits=CarryLimits(100, 1000)).package
+    out = tmp_path / "wf.yaml"
+    argv = ["export", str(pkg), "--to", "argo", "--image", "nb:1", "--storage", "/mnt/runs"]
+    assert main([*argv, "--volume", "claim", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "mount it into every step at:\n  /pipeline/files/big.bin\n" in printed, printed
+    assert "small.csv" not in printed
+
+
+def test_a_dask_worker_without_the_packages_folder_says_so(tmp_path: Path) -> None:
+    from cellops.batch.dask import run_on_worker
+
+    missing = str(tmp_path / "not-here" / "files")
+    data, error = run_on_worker({}, {}, "python3", None, missing, needs_cwd=True)
+    assert data == b"" and error is not None
+    assert f"this Dask worker has no folder {missing}" in error.evalue
