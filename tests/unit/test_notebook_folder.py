@@ -84,6 +84,29 @@ def test_finder_names_imported_top_level_modules_star_imports_too() -> None:
     assert refs.modules == {"helpers", "lib", "tools", "os"}
 
 
+_PART = st.text(
+    st.characters(whitelist_categories=("L", "N"), whitelist_characters=" -_.'\"é"),
+    min_size=1,
+    max_size=10,
+)
+
+
+@given(st.lists(_PART, min_size=1, max_size=4))
+def test_finder_spells_each_literal_path_form_the_same(parts: list[str]) -> None:
+    joined = "/".join(parts)
+    args = ", ".join(repr(p) for p in parts)
+    divided = " / ".join([f"Path({parts[0]!r})", *(repr(p) for p in parts[1:])])
+    for code in (
+        f"df = pd.read_csv({joined!r})",
+        f"x = np.load(os.path.join({args}))",
+        f"with open({divided}) as fh:\n    fh.read()",
+    ):
+        refs = file_refs(code)
+        # The whole path, no part alone: Path("data") / "x.csv" must not carry all of data/.
+        assert refs.paths == {joined}, code
+    assert file_refs(f"fs = glob.glob({joined + '/*.csv'!r})").patterns == {joined + "/*.csv"}
+
+
 _SEGMENT = st.sampled_from(["..", ".", "data", "a b", "ünï", "x.csv", ""])
 
 
@@ -283,3 +306,58 @@ def test_a_dask_worker_without_the_packages_folder_says_so(tmp_path: Path) -> No
     data, error = run_on_worker({}, {}, "python3", None, missing, needs_cwd=True)
     assert data == b"" and error is not None
     assert f"this Dask worker has no folder {missing}" in error.evalue
+
+
+def test_promote_with_a_folder_stays_byte_identical(tmp_path: Path) -> None:
+    _write(tmp_path, {"helpers.py": "A = 1\n", "data/b.csv": "x\n", "data/a.csv": "y\n"})
+    nb = _notebook(tmp_path, "import helpers\nfs = glob.glob('data/*.csv')")
+    first, second = promote(nb, tmp_path / "one").package, promote(nb, tmp_path / "two").package
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and ".cellops" not in p.parts
+        }
+
+    assert tree(first) == tree(second)
+    assert "files/data/a.csv" in tree(first)
+
+
+TINY = CarryLimits(10, 10)
+
+
+def _with_big_referenced(folder: Path, code: str) -> tuple[Path, Path]:
+    """(notebook, package) where the notebook's big.csv (200 bytes) is over the limits."""
+    _write(folder, {"big.csv": "x\n" * 100})
+    nb = _notebook(folder, code)
+    return nb, promote(nb, folder / "pkg", limits=TINY).package
+
+
+def test_a_supplied_file_carried_later_is_taken_over_a_different_one_refused(
+    tmp_path: Path,
+) -> None:
+    from cellops.errors import PackageError
+
+    nb, pkg = _with_big_referenced(tmp_path, "open('big.csv').read()")
+    _write(pkg / "files", {"big.csv": "x\n" * 100})  # supplied by hand: the same content
+    promote(nb, pkg)  # now under the limit: carried, the user's identical copy taken over
+    assert [f.path for f in load(pkg).folder.carried] == ["big.csv"]
+    promote(nb, pkg, limits=TINY)
+    _write(pkg / "files", {"big.csv": "other\n"})
+    with pytest.raises(PackageError, match="was not written by cellops promote"):
+        promote(nb, pkg)
+    assert (pkg / "files" / "big.csv").read_text(encoding="utf-8") == "other\n"
+
+
+def test_a_supplied_file_survives_a_repromote_that_starts_carrying_beside_it(
+    tmp_path: Path,
+) -> None:
+    nb, pkg = _with_big_referenced(tmp_path, "open('big.csv').read()\nopen('small.csv').read()")
+    assert not (pkg / "files").exists()  # nothing carried: files/ is the user's alone
+    _write(pkg / "files", {"big.csv": "supplied\n", "mine/notes.txt": "kept\n"})
+    _write(tmp_path, {"small.csv": "x\n"})  # now promote carries a file into files/ too
+    promote(nb, pkg, limits=TINY)
+    assert (pkg / "files" / "small.csv").read_text(encoding="utf-8") == "x\n"
+    assert (pkg / "files" / "big.csv").read_text(encoding="utf-8") == "supplied\n"
+    assert (pkg / "files" / "mine" / "notes.txt").read_text(encoding="utf-8") == "kept\n"
