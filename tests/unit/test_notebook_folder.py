@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cellops import layout
-from cellops._analysis_paths import escapes, file_refs
-from cellops.notebook_folder import CarryLimits, find_needed, plan_folder
-from cellops.promote import promote
-from cellops.spec import load
+from cellops.analysis.paths import escapes, file_refs
+from cellops.package import layout
+from cellops.package.folder import CarryLimits, find_needed, plan_folder
+from cellops.package.promote import promote
+from cellops.package.spec import load
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -68,7 +68,6 @@ def _write(folder: Path, files: dict[str, str | bytes]) -> None:
         ("%matplotlib inline\nDATA = 'raw.json'", {"raw.json"}, set()),
         ("df = pd.read_csv(f'data/{name}.csv')", set(), {"data/*.csv"}),
         ("label = f'{name}: {value}'", set(), set()),
-        ("u = pd.read_csv('https://example.org/x.csv')", set(), set()),
     ],
 )
 def test_finder_names_literal_paths_and_glob_patterns(
@@ -157,6 +156,11 @@ def test_modules_are_followed_through_their_own_imports_and_data_is_found(tmp_pa
     ]
     assert needed["lib/util.py"] == "module lib, imported by helpers.py"
     assert outside == {"../x.csv": "cell 2"}
+
+
+def test_urls_are_neither_carried_nor_reported(tmp_path: Path) -> None:
+    code = "df = pd.read_csv('https://example.org/x.csv')\nopen('file:///etc/passwd')"
+    assert find_needed(tmp_path, [("cell 1", code)]) == ({}, {})
 
 
 def test_paths_seen_at_run_time_are_carried_and_outside_ones_reported(tmp_path: Path) -> None:
@@ -300,7 +304,7 @@ def test_an_export_names_where_referenced_files_must_be_mounted(
 
 
 def test_a_dask_worker_without_the_packages_folder_says_so(tmp_path: Path) -> None:
-    from cellops.batch.dask import run_on_worker
+    from cellops.sweeps.dask import run_on_worker
 
     missing = str(tmp_path / "not-here" / "files")
     data, error = run_on_worker({}, {}, "python3", None, missing, needs_cwd=True)

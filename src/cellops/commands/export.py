@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     runs = f", {len(plan.options.sweep)} runs of a sweep" if plan.options.sweep else ""
     print(f"wrote {result.path} ({args.engine}: {len(plan.steps)} stages{runs})")
     if plan.folder.referenced:
-        from cellops.layout import IMAGE_PACKAGE, carried_file
+        from cellops.package.layout import IMAGE_PACKAGE, carried_file
 
         print(
             "the stages read files of the notebook's folder that were too large to carry; the "

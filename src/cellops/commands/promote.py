@@ -45,10 +45,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cellops.commands.report import print_promote
     from cellops.errors import CellopsError
-    from cellops.notebook_folder import MB, CarryLimits
-    from cellops.promote import promote
-    from cellops.report import print_promote
+    from cellops.package.folder import MB, CarryLimits
+    from cellops.package.promote import promote
 
     if args.carry_limit < 0 or args.carry_total < 0:
         raise CellopsError("--carry-limit and --carry-total take a size in MB, 0 or more")

@@ -17,8 +17,8 @@ from cellops.errors import CellopsError
 from cellops.image import context as ctx
 from cellops.image import pipconf, requirements
 from cellops.image.base import BuildLog, BuildRequest, Engine, EngineUnavailable, ImageInfo
-from cellops.notebook_folder import folder_report
-from cellops.spec import load
+from cellops.package.folder import folder_report
+from cellops.package.spec import load
 
 ENGINES = ("auto", "docker", "buildah")
 

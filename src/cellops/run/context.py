@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cellops import layout
+from cellops.analysis.digest import read_stage_facts, sha256_of
 from cellops.errors import PackageError
-from cellops.spec import PipelineSpec, StageSpec
-from cellops.stage_code import read_stage_facts, sha256_of
+from cellops.package import layout
+from cellops.package.spec import PipelineSpec, StageSpec
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from cellops._analysis_ipython import prepare
+from cellops.analysis.ipython import prepare
 
 __all__ = ["FileRefs", "escapes", "file_refs"]
 
@@ -69,7 +69,8 @@ def _fold(node: ast.expr) -> str | None:
 
 
 def _path_like(text: str) -> bool:
-    return 0 < len(text) <= _MAX_LITERAL and "\n" not in text and "://" not in text
+    # URLs stay in: telling them apart is fsutil.is_url's job, on the promote side.
+    return 0 < len(text) <= _MAX_LITERAL and "\n" not in text
 
 
 class _Finder(ast.NodeVisitor):

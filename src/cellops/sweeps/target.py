@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cellops import layout
 from cellops.errors import PackageError, ParameterError
-from cellops.spec import PipelineSpec, load
+from cellops.package import layout
+from cellops.package.spec import PipelineSpec, load
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def resolve_target(path: str | Path) -> Target:
         spec = load(package)
         return Target(package, spec, layout.workdir(package, bool(spec.folder)))
     if p.suffix == ".ipynb" and p.is_file():
-        from cellops.promote import promote
+        from cellops.package.promote import promote
 
         nb = p.resolve()
         # Its kernels run in the notebook's own folder: nothing of it needs carrying.

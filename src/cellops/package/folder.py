@@ -2,7 +2,7 @@
 
 A notebook in JupyterLab runs in its own folder: ``import helpers`` finds ``helpers.py`` next
 to it, ``pd.read_csv("data/x.csv")`` the data beside it. Promote copies what the code names
-(``_analysis_paths`` finds the candidates; here they meet the file system) into the package's
+(``analysis.paths`` finds the candidates; here they meet the file system) into the package's
 ``layout.WORKDIR`` in the same relative layout, and the stages run there. Files over the size
 limits are referenced instead: the spec lists them and the user supplies them at run time.
 Paths outside the notebook's folder are reported and never copied.
@@ -16,9 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cellops import layout
-from cellops._analysis_paths import escapes, file_refs
-from cellops.spec import FolderFile, FolderSpec
+from cellops.analysis.paths import escapes, file_refs
+from cellops.fsutil import is_url
+from cellops.package import layout
+from cellops.package.spec import FolderFile, FolderSpec
 
 MB = 1 << 20
 FILE_LIMIT = 50 * MB  # a larger file is referenced, not carried
@@ -110,6 +111,8 @@ class _Finder:
                     text = (self.folder / rel).read_text(encoding="utf-8", errors="replace")
                     follow.append((rel, text))
         for spelled in sorted(refs.paths):
+            if is_url(spelled):
+                continue  # read from where it is, in every run
             if escapes(spelled):
                 shown = Path(os.path.expanduser(spelled))
                 if spelled in refs.reads or shown.exists():

@@ -9,21 +9,24 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cellops import __version__, layout
+from cellops import __version__
+from cellops.analysis.digest import stage_facts
 from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
-from cellops.graph import PipelineGraph, StageFlow, build_graph
 from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
-from cellops.lock import lock_text
-from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
-from cellops.notebook_folder import (
+from cellops.notebook.read import Notebook, dumps_notebook, read_notebook, split_lines
+from cellops.notebook.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
+from cellops.package import layout
+from cellops.package.folder import (
     DEFAULT_LIMITS,
     CarryLimits,
     FolderPlan,
     folder_report,
     plan_folder,
 )
-from cellops.spec import (
+from cellops.package.graph import PipelineGraph, StageFlow, build_graph
+from cellops.package.lock import lock_text
+from cellops.package.spec import (
     EdgeSpec,
     Parameter,
     PipelineSpec,
@@ -33,8 +36,6 @@ from cellops.spec import (
     non_finite,
     param_text,
 )
-from cellops.stage_code import stage_facts
-from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
 from cellops.templating import render
 
 # Tags that only mean something to cellops are dropped from stage notebooks; others stay.
@@ -267,7 +268,7 @@ def promote(
 
     ``require`` names distributions to pin that no stage imports (s3fs for an export's
     storage, a database driver loaded by name). ``carry``: copy what the stages need of the
-    notebook's folder into the package (``notebook_folder``), up to ``limits``; ``seen`` adds
+    notebook's folder into the package (``package.folder``), up to ``limits``; ``seen`` adds
     paths relative to that folder that a run recorded reading or importing."""
     if name is not None:
         check_name(name, "--name")  # before anything is read: it names every generated file
