@@ -27,6 +27,7 @@ _READER = re.compile(
 )
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _MAX_LITERAL = 1024
+_FOLDABLE = (ast.Constant, ast.BinOp, ast.Call)  # what _fold can spell a path from
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,10 @@ class _Finder(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            folded = _fold(child) if isinstance(child, ast.expr) else None
+            # The exact type, not isinstance: most children are Names and operators.
+            folded = None
+            if type(child) in _FOLDABLE and isinstance(child, ast.expr):
+                folded = _fold(child)
             if folded is None:
                 self.visit(child)
             elif _path_like(folded):
@@ -129,9 +133,14 @@ class _Finder(ast.NodeVisitor):
                     self.reads.add(folded)
 
 
+_NOTHING = FileRefs(frozenset(), frozenset(), frozenset(), frozenset())
+
+
 @functools.lru_cache(maxsize=4096)
 def file_refs(source: str) -> FileRefs:
     """Modules, path literals and glob patterns of one cell or module (IPython syntax allowed)."""
+    if "import" not in source and "'" not in source and '"' not in source:
+        return _NOTHING  # most cells of a large notebook: no parse needed
     tree = prepare(source).tree
     finder = _Finder()
     if tree is not None:
