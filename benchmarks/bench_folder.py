@@ -38,6 +38,7 @@ def _notebook() -> dict[str, object]:
 
 def measure() -> list[Row]:
     with tempdir() as tmp:
+        (tmp / "plain").mkdir()
         plain = write_notebook(gen.three_stage(), tmp / "plain" / "nb.ipynb")
         folder = tmp / "project"
         (folder / "data").mkdir(parents=True)
