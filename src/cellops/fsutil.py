@@ -95,6 +95,38 @@ def _user_entries(package: Path, written: set[str]) -> list[str]:
     return out
 
 
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _move_user_entry(src: Path, dest: Path, counter: list[int]) -> None:
+    """A user's file or folder into the new tree; a folder the new tree also has (a package's
+    ``files/``) is merged, so nothing of the user's inside it is lost."""
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _step(counter)
+        os.rename(src, dest)
+    elif src.is_dir() and dest.is_dir() and not src.is_symlink():
+        for child in sorted(src.iterdir()):
+            _move_user_entry(child, dest / child.name, counter)
+    # Else the new tree has that very file: replace_tree checked that the two are the same.
+
+
+def _user_files(package: Path, entries: list[str]) -> list[str]:
+    """``entries`` with folders expanded into the files below them."""
+    out = []
+    for rel in entries:
+        path = package / rel
+        if path.is_dir() and not path.is_symlink():
+            out += sorted(p.relative_to(package).as_posix() for p in path.rglob("*"))
+        else:
+            out.append(rel)
+    return out
+
+
 def _carry_over(old: Path, target: Path, counter: list[int]) -> None:
     """Move the run state and the user's files of ``old`` into ``target``, then drop ``old``."""
     state = old / STATE_DIR
@@ -105,10 +137,7 @@ def _carry_over(old: Path, target: Path, counter: list[int]) -> None:
                 _step(counter)
                 os.rename(entry, target / STATE_DIR / entry.name)
     for rel in _user_entries(old, _written(old)):
-        if not (target / rel).exists():
-            (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            _step(counter)
-            os.rename(old / rel, target / rel)
+        _move_user_entry(old / rel, target / rel, counter)
     _step(counter)
     shutil.rmtree(old, ignore_errors=True)
 
@@ -193,7 +222,13 @@ def replace_tree(target: Path, files: Mapping[str, bytes], *, marker: str) -> No
                 f"{target} exists, is not empty and holds no {marker}: refusing to replace it; "
                 "choose an empty or new directory with -o"
             )
-        clash = [r for r in _user_entries(target, _written(target)) if r in files]
+        # A user's copy identical to the new file (a referenced data file supplied by hand,
+        # carried now) is the same file: promote takes it over.
+        clash = [
+            r
+            for r in _user_files(target, _user_entries(target, _written(target)))
+            if r in files and not _same(target / r, files[r])
+        ]
         if clash:
             raise PackageError(
                 f"{target / clash[0]} was not written by cellops promote and the new package "

@@ -193,7 +193,6 @@ CASES = [
             "helpers.py": "def total(df):\n    return int(df['x'].sum())\n",
             "data.csv": "x\n10\n20\n",
         },
-        xfail="notebook folder not carried yet (issue 12 item 4)",
         needs=("pandas",),
     ),
     Case("plots-agg-4.4", PLOTS, needs=("matplotlib",)),

@@ -12,7 +12,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-PACKAGE = "/pipeline"
+from cellops.package.layout import IMAGE_PACKAGE as PACKAGE
+
 PREFIX = "CELLOPS_PARAM_"
 
 

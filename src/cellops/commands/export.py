@@ -97,4 +97,14 @@ def run(args: argparse.Namespace) -> int:
     plan = result.plan
     runs = f", {len(plan.options.sweep)} runs of a sweep" if plan.options.sweep else ""
     print(f"wrote {result.path} ({args.engine}: {len(plan.steps)} stages{runs})")
+    if plan.folder.referenced:
+        from cellops.package.layout import IMAGE_PACKAGE, carried_file
+
+        print(
+            "the stages read files of the notebook's folder that were too large to carry; the "
+            "image holds each only if it was in the package's files/ when it was built, else "
+            "mount it into every step at:"
+        )
+        for f in plan.folder.referenced:
+            print(f"  {IMAGE_PACKAGE}/{carried_file(f.path)}")
     return 0

@@ -27,12 +27,32 @@ def add_parser(sub: Any) -> None:
         help="also pin this installed distribution, which no stage imports (e.g. s3fs for "
         "`cellops export --storage s3://...`; repeatable)",
     )
+    p.add_argument(
+        "--carry-limit",
+        type=float,
+        default=50,
+        metavar="MB",
+        help="carry files of the notebook's folder up to this size each into the package; "
+        "larger ones are referenced, to be supplied at run time (default: 50)",
+    )
+    p.add_argument(
+        "--carry-total",
+        type=float,
+        default=200,
+        metavar="MB",
+        help="carry at most this much in all; the files past it are referenced (default: 200)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from cellops.commands.report import print_promote
+    from cellops.errors import CellopsError
+    from cellops.package.folder import MB, CarryLimits
     from cellops.package.promote import promote
 
-    result = promote(args.notebook, args.output, args.name, args.require)
+    if args.carry_limit < 0 or args.carry_total < 0:
+        raise CellopsError("--carry-limit and --carry-total take a size in MB, 0 or more")
+    limits = CarryLimits(int(args.carry_limit * MB), int(args.carry_total * MB))
+    result = promote(args.notebook, args.output, args.name, args.require, limits=limits)
     print_promote(result)
     return 0

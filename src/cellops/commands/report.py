@@ -44,6 +44,8 @@ def print_promote(result: PromoteResult, out: TextIO = sys.stdout) -> None:
     for s in spec.stages:
         after = f" after {', '.join(s.after)}" if s.after else ""
         print(f"  {s.notebook}{after}", file=out)
+    for line in result.folder:
+        print(line, file=out)
     if result.warnings:
         print("warnings:", file=out)
         _diagnostics(result.warnings, out)

@@ -24,7 +24,7 @@ from cellops.fsutil import is_url
 from cellops.image.requirements import LOCK, pins
 from cellops.package.layout import SPEC_FILE
 from cellops.package.lock import canonical
-from cellops.package.spec import Parameter, PipelineSpec, StageSpec, param_text
+from cellops.package.spec import FolderSpec, Parameter, PipelineSpec, StageSpec, param_text
 
 ENGINES = ("argo", "kubeflow", "airflow")
 
@@ -149,6 +149,9 @@ class ExportPlan:
     storage: Storage
     options: ExportOptions
     labels: dict[str, str] = field(default_factory=dict)
+    # The notebook's folder: its carried files are in the image (the steps run in it); the
+    # referenced ones are not, unless baked in before the build or mounted by the engine.
+    folder: FolderSpec = field(default_factory=FolderSpec)
 
     def step(self, stage: str) -> StageStep:
         return next(s for s in self.steps if s.stage == stage)
@@ -317,7 +320,9 @@ def make_plan(
         "cellops.pipeline": dns_name(spec.name),
         "cellops.version": label_value(spec.cellops_version),
     }
-    return ExportPlan(spec.name, dns_name(spec.name), parameters, steps, storage, options, labels)
+    return ExportPlan(
+        spec.name, dns_name(spec.name), parameters, steps, storage, options, labels, spec.folder
+    )
 
 
 def require_package(package: str | Path) -> Path:

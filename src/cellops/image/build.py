@@ -17,6 +17,7 @@ from cellops.errors import CellopsError
 from cellops.image import context as ctx
 from cellops.image import pipconf, requirements
 from cellops.image.base import BuildLog, BuildRequest, Engine, EngineUnavailable, ImageInfo
+from cellops.package.folder import folder_report
 from cellops.package.spec import load
 
 ENGINES = ("auto", "docker", "buildah")
@@ -157,6 +158,9 @@ def build_package(
         )
         if wheel is not None:
             print(f"  cellops from {wheel.name} (built for this image)", file=stream)
+        # Referenced files present in the package are baked in; missing ones must be mounted.
+        for line in folder_report(spec.folder, pkg):
+            print(f"  {line}", file=stream)
         for note in pip.notes:
             print(f"  pip setting {note}", file=stream)
         start = time.monotonic()

@@ -1,7 +1,8 @@
 """Every file and folder name of a pipeline package and of its ``.cellops/`` state, in one place.
 
 ``PACKAGE/`` holds what promote writes (``pipeline.yaml``, ``requirements.lock``,
-``stages/NAME.ipynb``, the Dockerfile); ``PACKAGE/.cellops/`` what runs leave (runs, batches,
+``stages/NAME.ipynb``, the Dockerfile, ``files/`` with what stages need of the notebook's
+folder); ``PACKAGE/.cellops/`` what runs leave (runs, batches,
 the cache, artifacts, run-stage notebooks). Everything else asks this module for a path.
 """
 
@@ -18,6 +19,25 @@ RUN_FILE = "run.json"
 BATCH_FILE = "batch.json"
 BATCH_REQUEST = "request.json"  # the sweep a server asked for, as `cellops batch` reads it
 LATEST = "latest"  # the id of the run (batch) that --resume continues
+
+
+# The notebook's folder inside the package: the files its stages need from there (local
+# modules, data), in their layout relative to the notebook. Stages run in it (cwd, sys.path).
+WORKDIR = "files"
+
+
+IMAGE_PACKAGE = "/pipeline"  # where the built image holds the package
+
+
+def carried_file(rel: str) -> str:
+    """A carried file of the notebook's folder, relative to the package."""
+    return f"{WORKDIR}/{rel}"
+
+
+def workdir(package: Path, carries: bool) -> Path:
+    """Where a package's stages run: its copy of the notebook's folder when promote carried
+    (or referenced) files from there, else the package itself, as before folders travelled."""
+    return package / WORKDIR if carries else package
 
 
 def stage_notebook(stage: str) -> str:

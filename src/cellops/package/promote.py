@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,13 @@ from cellops.fsutil import replace_tree
 from cellops.notebook.read import Notebook, dumps_notebook, read_notebook, split_lines
 from cellops.notebook.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
 from cellops.package import layout
+from cellops.package.folder import (
+    DEFAULT_LIMITS,
+    CarryLimits,
+    FolderPlan,
+    folder_report,
+    plan_folder,
+)
 from cellops.package.graph import PipelineGraph, StageFlow, build_graph
 from cellops.package.spec import (
     EdgeSpec,
@@ -52,6 +59,7 @@ class PromoteResult:
     spec: PipelineSpec
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...]
+    folder: tuple[str, ...] = ()  # the report on the notebook's folder (carried, referenced)
 
 
 def analyse(nb: Notebook) -> Analysis:
@@ -201,7 +209,7 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
 
 
 def package_files(
-    a: Analysis, name: str, require: Sequence[str] = ()
+    a: Analysis, name: str, require: Sequence[str] = (), folder: FolderPlan | None = None
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
     # The image context (pip configuration, Dockerfile templates) and the lock are only
     # needed here, not on the analysis path that `cellops check` shares.
@@ -216,6 +224,8 @@ def package_files(
     from cellops.templating import render
 
     spec = build_spec(a, name)
+    if folder is not None:
+        spec = replace(spec, folder=folder.folder)
     files: dict[str, bytes] = {}
     modules: set[str] = set()
     stages = []
@@ -237,7 +247,18 @@ def package_files(
     ]
     files["README.md"] = render("README.md.j2", spec=spec, run_example=" ".join(example)).encode()
     files[".gitignore"] = render("gitignore.j2").encode()
+    for rel, data in (folder.contents if folder is not None else {}).items():
+        files[layout.carried_file(rel)] = data
     return spec, files
+
+
+def folder_sources(a: Analysis) -> list[tuple[str, str]]:
+    """(label, code) of the cells a pipeline runs: what may name files of the folder."""
+    return [
+        (c.label, c.source)
+        for c, role in zip(a.notebook.cells, a.tagged.roles, strict=True)
+        if c.cell_type == "code" and role != "skip"
+    ]
 
 
 def default_output(notebook: str | Path) -> Path:
@@ -250,11 +271,17 @@ def promote(
     output: str | Path | None = None,
     name: str | None = None,
     require: Sequence[str] = (),
+    *,
+    carry: bool = True,
+    seen: Iterable[str] = (),
+    limits: CarryLimits = DEFAULT_LIMITS,
 ) -> PromoteResult:
     """Write the pipeline package for ``notebook``; nothing is written if anything is wrong.
 
     ``require`` names distributions to pin that no stage imports (s3fs for an export's
-    storage, a database driver loaded by name)."""
+    storage, a database driver loaded by name). ``carry``: copy what the stages need of the
+    notebook's folder into the package (``package.folder``), up to ``limits``; ``seen`` adds
+    paths relative to that folder that a run recorded reading or importing."""
     if name is not None:
         check_name(name, "--name")  # before anything is read: it names every generated file
     nb = read_notebook(notebook)
@@ -275,8 +302,16 @@ def promote(
                 (),
             )
     pipeline_name = name or default_stage_name(str(notebook))
-    spec, files = package_files(a, pipeline_name, require)
     target = Path(output) if output is not None else default_output(notebook)
+    plan = None
+    if carry:
+        plan = plan_folder(
+            Path(nb.path).parent, folder_sources(a), seen=seen, exclude=[target], limits=limits
+        )
+    spec, files = package_files(a, pipeline_name, require, plan)
     replace_tree(target, files, marker=layout.SPEC_FILE)
     warnings = tuple(d for d in a.diagnostics if d.severity == "warning")
-    return PromoteResult(target, spec, tuple(sorted(files)), warnings)
+    report: tuple[str, ...] = ()
+    if plan is not None:
+        report = tuple(folder_report(plan.folder, target, plan.outside, limits))
+    return PromoteResult(target, spec, tuple(sorted(files)), warnings, report)

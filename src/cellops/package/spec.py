@@ -68,6 +68,26 @@ class EdgeSpec:
 
 
 @dataclass(frozen=True)
+class FolderFile:
+    """A file of the notebook's folder a stage needs, by its path relative to that folder."""
+
+    path: str
+    size: int
+    sha256: str = ""  # of the carried copy; empty for a referenced file (not read at promote)
+
+
+@dataclass(frozen=True)
+class FolderSpec:
+    """The notebook's folder as the package has it (``layout.WORKDIR``, the stages' cwd)."""
+
+    carried: tuple[FolderFile, ...] = ()  # copied into the package
+    referenced: tuple[FolderFile, ...] = ()  # too large: the user supplies them at run time
+
+    def __bool__(self) -> bool:
+        return bool(self.carried or self.referenced)
+
+
+@dataclass(frozen=True)
 class PipelineSpec:
     name: str
     source_notebook: str
@@ -78,6 +98,7 @@ class PipelineSpec:
     edges: tuple[EdgeSpec, ...]
     cellops_version: str
     schema_version: int = SCHEMA_VERSION
+    folder: FolderSpec = field(default_factory=FolderSpec)
 
     def stage(self, name: str) -> StageSpec:
         for s in self.stages:
@@ -91,6 +112,34 @@ class PipelineSpec:
             if p.name == name:
                 return p
         return None
+
+
+def _folder_dict(folder: FolderSpec) -> dict[str, Any]:
+    if not folder:
+        return {}  # a package without one stays as it was before folders were carried
+    return {
+        "folder": {
+            "carried": [
+                {"path": f.path, "size": f.size, "sha256": f.sha256} for f in folder.carried
+            ],
+            "referenced": [{"path": f.path, "size": f.size} for f in folder.referenced],
+        }
+    }
+
+
+def _folder_from(data: Any, where: str) -> FolderSpec:
+    if data is None:
+        return FolderSpec()
+    try:
+        return FolderSpec(
+            tuple(
+                FolderFile(str(f["path"]), int(f["size"]), str(f["sha256"]))
+                for f in data["carried"]
+            ),
+            tuple(FolderFile(str(f["path"]), int(f["size"])) for f in data["referenced"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise PackageError(f"{where}: 'folder' is not a list of files; promote again") from None
 
 
 def to_dict(spec: PipelineSpec) -> dict[str, Any]:
@@ -121,7 +170,7 @@ def to_dict(spec: PipelineSpec) -> dict[str, Any]:
             | ({"explicit": True} if e.explicit else {})
             for e in spec.edges
         ],
-    }
+    } | _folder_dict(spec.folder)
 
 
 def dumps(spec: PipelineSpec) -> str:
@@ -232,6 +281,7 @@ def from_dict(data: Any, where: str = SPEC_FILE) -> PipelineSpec:
         edges=edges,
         cellops_version=str(data.get("cellops_version", "")),
         schema_version=version,
+        folder=_folder_from(data.get("folder"), where),
     )
 
 

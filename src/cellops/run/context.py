@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from cellops.analysis.digest import read_stage_facts, sha256_of
+from cellops.errors import PackageError
+from cellops.package import layout
 from cellops.package.spec import PipelineSpec, StageSpec
 
 
@@ -104,6 +106,19 @@ def package_context(
             code[stage.name], imports[stage.name] = facts["code_sha256"], facts["imports"]
         else:
             code[stage.name], imports[stage.name] = "", ()
-    return PackageContext(
-        package, spec, workdir or package, _tracking(package, spec, notebook), code, imports
+    work = workdir or layout.workdir(package, bool(spec.folder))
+    _check_referenced(package, spec, work)
+    return PackageContext(package, spec, work, _tracking(package, spec, notebook), code, imports)
+
+
+def _check_referenced(package: Path, spec: PipelineSpec, work: Path) -> None:
+    """Before any kernel: the files promote referenced (too large to carry) must be there."""
+    missing = [f.path for f in spec.folder.referenced if not (work / f.path).exists()]
+    if not missing:
+        return
+    listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    raise PackageError(
+        f"{package}: the stages read {listed} from the notebook's folder, too large to carry "
+        f"into the package, and not supplied: copy each to {work}/ (same relative path), or "
+        f"mount it there ({layout.IMAGE_PACKAGE}/{layout.WORKDIR}/... in the image)"
     )

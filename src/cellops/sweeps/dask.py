@@ -61,6 +61,7 @@ def run_on_worker(
     cwd: str,
     prelude: str = "",
     tracking: dict[str, Any] | None = None,
+    needs_cwd: bool = False,
 ) -> tuple[bytes, StageError | None]:
     """Execute one stage notebook on this worker: (executed notebook, error or None).
 
@@ -71,6 +72,16 @@ def run_on_worker(
     from cellops.run.execute import execute_stage
     from cellops.run.executor import StageExecutionError
 
+    if not os.path.isdir(cwd) and needs_cwd:
+        # The stages read the notebook's folder (the package's files/) from there.
+        return b"", StageError(
+            "FileNotFoundError",
+            f"this Dask worker has no folder {cwd}, where the stages run and find the files of "
+            "the notebook's folder: run the workers where the package is mounted at the same "
+            "path (a shared filesystem)",
+            None,
+            None,
+        )
     workdir = cwd if os.path.isdir(cwd) else tempfile.gettempdir()
     pool = _worker_pool(kernel, workdir, prelude)
     with tempfile.TemporaryDirectory(prefix="cellops-stage-") as tmp:
@@ -148,6 +159,7 @@ class DaskExecutor:
             str(self.context.workdir),
             self.prelude,
             task.tracking(),
+            bool(self.context.spec.folder),
             pure=False,
             key=f"cellops-{task.run_id}-{task.stage.name}-{os.urandom(3).hex()}",
         )

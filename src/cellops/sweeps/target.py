@@ -31,12 +31,14 @@ def resolve_target(path: str | Path) -> Target:
     p = Path(path)
     if p.is_dir():
         package = p.resolve()
-        return Target(package, load(package), package)
+        spec = load(package)
+        return Target(package, spec, layout.workdir(package, bool(spec.folder)))
     if p.suffix == ".ipynb" and p.is_file():
         from cellops.package.promote import promote
 
         nb = p.resolve()
-        result = promote(nb, notebook_package(nb))
+        # Its kernels run in the notebook's own folder: nothing of it needs carrying.
+        result = promote(nb, notebook_package(nb), carry=False)
         spec = load(result.package)
         if not spec.parameters:
             raise ParameterError(
