@@ -57,9 +57,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cellops.batch import prepare_batch
-    from cellops.batch.results import render
     from cellops.errors import CellopsError
+    from cellops.sweeps import prepare_batch
+    from cellops.sweeps.results import render
 
     if args.retries < 0:
         raise CellopsError("--retries must be 0 or more")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cellops.spec import PipelineSpec, StageSpec
-from cellops.stage_code import read_stage_facts, sha256_of
+from cellops.analysis.digest import read_stage_facts, sha256_of
+from cellops.package.spec import PipelineSpec, StageSpec
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from cellops import layout
-from cellops.artifact_stores import Store, join, read_manifest, remove_work
-from cellops.artifacts import ArtifactStore, format_ext
+from cellops.artifacts.kernel import ArtifactStore, format_ext
+from cellops.artifacts.stores import Store, join, read_manifest, remove_work
+from cellops.package import layout
+from cellops.package.spec import StageSpec
 from cellops.run import liveness
 from cellops.run import record as records
 from cellops.run.cache import (
@@ -31,7 +32,6 @@ from cellops.run.cache import (
 from cellops.run.context import PackageContext, StageTask
 from cellops.run.executor import Executor, attempts_for, execute_with_retries
 from cellops.run.record import RunRecord, StageError
-from cellops.spec import StageSpec
 
 
 @dataclass(frozen=True)

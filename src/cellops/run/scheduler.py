@@ -18,11 +18,11 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 
+from cellops.package.spec import StageSpec
 from cellops.run.cache import Output
 from cellops.run.executor import Executor
 from cellops.run.package_run import PackageRun
 from cellops.run.record import StageError
-from cellops.spec import StageSpec
 
 Node = tuple[int, StageSpec]
 _INTERRUPTED = StageError("KeyboardInterrupt", "interrupted by the user", None, None)

@@ -1,6 +1,6 @@
 """``batches``: start a parameter sweep of a package, watch its progress and rows, cancel it.
 
-A sweep runs inside the server process (a ``cellops.batch`` ``Batch``: one background thread
+A sweep runs inside the server process (a ``cellops.sweeps`` ``Batch``: one background thread
 driving a pool of kernels), so the server keeps the ``Batch`` objects it started: they know
 what the files do not (the error that ended a sweep, the live ETA). A batch it does not hold
 (run by ``cellops batch`` on the command line, or before a restart) is read back from its
@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
-from cellops.artifacts import ArtifactStore
-from cellops.batch import prepare_batch
-from cellops.batch.progress import BatchProgress
-from cellops.batch.results import FIXED_COLUMNS, columns, run_row
-from cellops.batch.sweep import Batch, batches_dir
+from cellops.artifacts.kernel import ArtifactStore
 from cellops.errors import CellopsError, PackageError
-from cellops.layout import BATCH_FILE, artifacts_dir
+from cellops.package.layout import BATCH_FILE, artifacts_dir
+from cellops.package.spec import load
 from cellops.run import record as records
 from cellops.run.params import check_value
 from cellops.server import schema
 from cellops.server.base import BadRequest, CellopsHandler, Conflict, NotFound, refuse_non_finite
-from cellops.spec import load
+from cellops.sweeps import prepare_batch
+from cellops.sweeps.progress import BatchProgress
+from cellops.sweeps.results import FIXED_COLUMNS, columns, run_row
+from cellops.sweeps.sweep import Batch, batches_dir
 
 if TYPE_CHECKING:
     from cellops.server import CellopsApp

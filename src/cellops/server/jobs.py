@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cellops.package.spec import PipelineSpec
 from cellops.run.record import new_run_id, run_dir
-from cellops.spec import PipelineSpec
 
 STDERR_LINES = 20
 

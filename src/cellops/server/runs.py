@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
+from cellops.package.spec import SPEC_FILE, load
 from cellops.run.params import resolve
 from cellops.run.record import run_dir
 from cellops.server import schema
 from cellops.server.base import CellopsHandler, Conflict, NotFound, refuse_non_finite
 from cellops.server.jobs import Jobs, assignment
 from cellops.server.status import list_runs, run_status
-from cellops.spec import SPEC_FILE, load
 
 if TYPE_CHECKING:
     from cellops.server import CellopsApp

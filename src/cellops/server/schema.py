@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from cellops.analysis import LiteralParameter
-from cellops.spec import Parameter
-from cellops.tags import Diagnostic as CoreDiagnostic
+from cellops.analysis.cells import LiteralParameter
+from cellops.notebook.tags import Diagnostic as CoreDiagnostic
+from cellops.package.spec import Parameter
 
 Severity = Literal["error", "warning"]
 CellRole = Literal["parameters", "setup", "skip", "stage", "none"]

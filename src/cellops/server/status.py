@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cellops.errors import PackageError
-from cellops.layout import RUN_FILE
+from cellops.package.layout import RUN_FILE
 from cellops.run import record as records
 from cellops.server import schema
 from cellops.server.base import NotFound

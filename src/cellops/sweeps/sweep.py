@@ -21,13 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from cellops import layout
-from cellops.batch.grid import SweepPlan, run_key
-from cellops.batch.progress import BatchProgress, TerminalProgress
-from cellops.batch.results import run_row, save
-from cellops.batch.target import Target
 from cellops.errors import CellopsError
 from cellops.fsutil import atomic_write
+from cellops.package import layout
 from cellops.run import record as records
 from cellops.run.context import PackageContext, package_context
 from cellops.run.executor import Executor
@@ -35,6 +31,10 @@ from cellops.run.package_run import PackageRun, RunOptions
 from cellops.run.record import RunRecord, StageRecord
 from cellops.run.scheduler import Scheduler
 from cellops.run.warm import WarmKernels
+from cellops.sweeps.grid import SweepPlan, run_key
+from cellops.sweeps.progress import BatchProgress, TerminalProgress
+from cellops.sweeps.results import run_row, save
+from cellops.sweeps.target import Target
 
 EXECUTORS = ("local", "dask")
 
@@ -126,14 +126,14 @@ class Batch:
 
     # -- state ----------------------------------------------------------------------------
     def _row(self, i: int, rec: RunRecord) -> dict[str, Any]:
-        from cellops.artifact_stores import open_store
+        from cellops.artifacts.stores import open_store
 
         store = open_store(self.artifacts_root())
         run_dir = records.run_dir(self.target.package, rec.run_id)
         return run_row(i, rec, run_dir, store, self.params)
 
     def artifacts_root(self) -> str:
-        from cellops.artifact_stores import join
+        from cellops.artifacts.stores import join
 
         if self.options.artifacts:
             return join(self.options.artifacts, layout.SHARED_ARTIFACTS)
@@ -172,7 +172,7 @@ class Batch:
         return self.progress.to_dict()
 
     def results(self) -> Any:
-        from cellops.batch.results import frame
+        from cellops.sweeps.results import frame
 
         return frame(self.rows())
 
@@ -184,7 +184,8 @@ class Batch:
         rec.stages = {s.name: StageRecord() for s in spec.stages}
         store, work_root = None, None
         if self.options.artifacts:
-            from cellops.artifact_stores import is_url, join, open_store
+            from cellops.artifacts.stores import join, open_store
+            from cellops.fsutil import is_url
 
             given = self.options.artifacts
             root = given if is_url(given) else str(Path(given).resolve())
@@ -250,7 +251,7 @@ class Batch:
 
     def _executor(self, context: PackageContext, needed: bool) -> Executor:
         if self.options.executor == "dask" and needed:
-            from cellops.batch.dask import DaskExecutor
+            from cellops.sweeps.dask import DaskExecutor
 
             return DaskExecutor(self.options.scheduler, context)
         return WarmKernels(context, warm=(self.options.jobs or os.cpu_count() or 1) + 1)
