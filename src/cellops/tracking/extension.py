@@ -182,7 +182,7 @@ class Tracker:
             return
         # Promote and the analysis name id-less cells by derive_cell_ids: the same ids here,
         # so "the parameters cell" is the cell they mean.
-        from cellops.notebook import derive_cell_ids, source_text
+        from cellops.notebook.read import derive_cell_ids, source_text
 
         found: tuple[str | None, str | None] = (None, None)
         for cell, cid in zip(cells, derive_cell_ids(cells), strict=True):
