@@ -149,5 +149,5 @@ def test_ui_sweep_from_the_sidebar(page: Any, lab: Lab) -> None:
     by_n = {r[header.index("n")]: r[header.index("square")] for r in rows}
     assert by_n == {"2": "4", "3": "9", "4": "16"}
     # The sweep's plot is the Vega-Lite one: one symbol per run.
-    batch.locator(".jp-cellops-VegaPlot svg .mark-symbol path").first.wait_for()
-    assert batch.locator(".jp-cellops-VegaPlot svg .mark-symbol path").count() == 3
+    batch.locator(".jp-cellops-VegaPlot svg .mark-symbol.role-mark path").first.wait_for()
+    assert batch.locator(".jp-cellops-VegaPlot svg .mark-symbol.role-mark path").count() == 3
