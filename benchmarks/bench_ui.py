@@ -16,6 +16,7 @@ Run: .venv/bin/python benchmarks/bench_ui.py [experiments]
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -34,7 +35,7 @@ from gen import large  # noqa: E402
 
 from tests.ui.lab import Lab, browser_page, open_notebook, running_lab, sidebar  # noqa: E402
 
-REPEAT = 5
+REPEAT = int(os.environ.get("CELLOPS_BENCH_REPEAT", "5"))
 # Resolves with the milliseconds from the click to the first frame where `selector` matches.
 TIME_CLICK = """
 async ([click, selector]) => {
@@ -179,7 +180,9 @@ def experiments_render(page: Any, lab: Lab) -> list[float]:
                 "execution_count": None,
             }
         ],
-        "metadata": {},
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }
