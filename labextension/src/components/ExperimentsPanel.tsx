@@ -203,15 +203,21 @@ function ExperimentsPanel(props: {
     }));
   const chosen = metric || data?.metrics[0] || '';
   const steps = useSteps(api, selected, chosen, x === STEP);
-  const ordered = [...visible].sort((a, b) => a.id - b.id);
-  const points: IPoint[] =
-    x === STEP
-      ? steps
-      : ordered.map((e, i) => ({
-          x: x === ORDER ? i + 1 : Number(cellValue(e, `param:${x}`)),
-          y: Number(e.metrics[chosen]),
-          label: `#${e.id} ${rowLabel(e, labels)}`
-        }));
+  // Memoised: a new array each render would re-embed the Vega view (seconds for 10,000
+  // points) on every state change of the panel.
+  const points: IPoint[] = React.useMemo(
+    () =>
+      x === STEP
+        ? steps
+        : [...visible]
+            .sort((a, b) => a.id - b.id)
+            .map((e, i) => ({
+              x: x === ORDER ? i + 1 : Number(cellValue(e, `param:${x}`)),
+              y: Number(e.metrics[chosen]),
+              label: `#${e.id} ${rowLabel(e, labels)}`
+            })),
+    [data, showEmpty, x, chosen, steps, labels]
+  );
   const choices = (key: 'status' | 'stage' | 'run_id') =>
     [...new Set(all.map(e => e[key]).filter(Boolean))] as string[];
   const hidden = all.length - visible.length;
