@@ -7,6 +7,7 @@ import {
   IBatchStarted,
   IBatchStatus,
   ICompare,
+  IExecution,
   IExecutionCode,
   IExperiments,
   IHistory,
@@ -112,6 +113,10 @@ export class CellopsApi {
       }
     }
     return this.request('tracking/experiments', { query });
+  }
+
+  execution(id: number): Promise<IExecution> {
+    return this.request(`tracking/executions/${id}`);
   }
 
   executionCode(id: number): Promise<IExecutionCode> {

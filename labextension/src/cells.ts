@@ -35,6 +35,23 @@ export function revealCell(panel: NotebookPanel, cellId: string): void {
   }
 }
 
+/** Every cell's id and tags, in notebook order. */
+export function notebookCells(
+  panel: NotebookPanel
+): { id: string; tags: string[] }[] {
+  const cells = panel.model?.cells;
+  const out: { id: string; tags: string[] }[] = [];
+  for (let i = 0; i < (cells?.length ?? 0); i++) {
+    const cell = cells!.get(i);
+    const tags = cell.getMetadata('tags');
+    out.push({
+      id: cell.id,
+      tags: Array.isArray(tags) ? tags.filter(t => typeof t === 'string') : []
+    });
+  }
+  return out;
+}
+
 export function cellTags(panel: NotebookPanel, cellId: string): string[] {
   const index = cellIndex(panel, cellId);
   if (index < 0) {

@@ -2,17 +2,15 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import {
   ICommandPalette,
   InputDialog,
-  MainAreaWidget,
   Notification
 } from '@jupyterlab/apputils';
-import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { CellopsApi } from './api';
 import { cellopsIcon } from './icons';
 import { CommandIDs } from './lib/commands';
 import { Role, STAGE_NAME, withRole, withStage } from './lib/tags';
+import type { MainViews } from './models/views';
 import type { CellopsSidebar } from './sidebar';
 
 const NO_ARGS = { args: { type: 'object', properties: {} } };
@@ -24,9 +22,9 @@ export function addCommands(
   app: JupyterFrontEnd,
   sidebar: CellopsSidebar,
   tracker: INotebookTracker,
-  api: CellopsApi,
   trans: TranslationBundle,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  views: MainViews
 ): void {
   const { commands } = app;
   const hasNotebook = () => tracker.currentWidget !== null;
@@ -79,30 +77,24 @@ export function addCommands(
     execute: reveal('pipeline')
   });
   commands.addCommand(CommandIDs.openHistory, {
-    label: trans.__('Open the history of the active cell'),
+    label: trans.__('Show cell history'),
+    caption: trans.__(
+      'Every recorded version of the active cell: code, outputs, diff, restore'
+    ),
     describedBy: NO_ARGS,
-    isEnabled: hasCell,
-    execute: reveal('history')
+    execute: () => views.openHistory()
   });
   commands.addCommand(CommandIDs.experiments, {
     label: trans.__('Experiments of this notebook'),
     caption: trans.__('Every recorded cell execution: compare, filter, plot'),
-    describedBy: NO_ARGS,
-    isEnabled: hasNotebook,
-    execute: async () => {
-      const path = tracker.currentWidget?.context.path;
-      if (!path) {
-        return;
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: { path: { type: 'string' } }
       }
-      const { ExperimentsWidget } = await import('./experiments');
-      const content = new ExperimentsWidget(api, path, trans);
-      const widget = new MainAreaWidget({ content });
-      widget.id = `cellops-experiments-${path}`;
-      widget.title.label = trans.__('Experiments: %1', PathExt.basename(path));
-      widget.title.icon = cellopsIcon;
-      widget.title.closable = true;
-      app.shell.add(widget, 'main');
-    }
+    },
+    isEnabled: args => !!args.path || hasNotebook(),
+    execute: args => views.openExperiments(args.path as string | undefined)
   });
   commands.addCommand(CommandIDs.tagStage, {
     label: trans.__('Tag cell as a new stage…'),

@@ -16,6 +16,11 @@ import { addCommands } from './commands';
 import { CommandIDs } from './lib/commands';
 import { readSettings } from './lib/settings';
 import { cellopsIcon } from './icons';
+import { followRenames } from './models/pathsync';
+// The restorer must learn the views' trackers at activation (it reopens them from the
+// layout); the views' own code is loaded only when one opens.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { MainViews } from './models/views';
 // The drive must be registered before a restored layout reopens an executed notebook.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { isExecutedNotebook, RunNotebookDrive, showAsRecord } from './rundrive';
@@ -54,7 +59,8 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(sidebar, 'left', { rank: 600 });
     restorer?.add(sidebar, sidebar.id);
 
-    addCommands(app, sidebar, tracker, api, trans, palette);
+    const views = new MainViews(app, api, tracker, trans, restorer);
+    addCommands(app, sidebar, tracker, trans, palette, views);
     if (settings) {
       void settings.load(sidebarPlugin.id).then(loaded => {
         const apply = () => sidebar.configure(readSettings(loaded.composite));
@@ -85,4 +91,23 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [sidebarPlugin];
+/**
+ * Tells each notebook's kernel its notebook's new path after a rename or move, so that its
+ * executions are recorded (and the History found) under the name the user sees.
+ */
+const renamesPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'cellops:renames',
+  description:
+    "Keeps the tracking kernel told of its notebook's renames and moves.",
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker): void => {
+    tracker.widgetAdded.connect((_, panel) => {
+      if (!isExecutedNotebook(panel.context.path)) {
+        followRenames(panel);
+      }
+    });
+  }
+};
+
+export default [sidebarPlugin, renamesPlugin];

@@ -1,11 +1,6 @@
 import { Notification } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
-import { ICodeCellModel } from '@jupyterlab/cells';
-import {
-  INotebookTracker,
-  NotebookActions,
-  NotebookPanel
-} from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
@@ -22,7 +17,6 @@ import { RunController } from './runs';
 import { RunView } from './runview';
 import { StagesView } from './stages';
 import { SweepView } from './sweep';
-import { HistoryView } from './history';
 import { stageOf } from './lib/tags';
 import { TaggingView } from './tagging';
 import { IPromoteResult } from './tokens';
@@ -81,21 +75,6 @@ export class CellopsSidebar extends ReactWidget {
     this._watcher.changed.connect(this._onAnalysis, this);
     this._runs.changed.connect(() => this.update());
     options.tracker.currentChanged.connect((_, panel) => this._setPanel(panel));
-    // The history refetches until the kernel's writer has committed this run's record.
-    NotebookActions.executed.connect((_, args) => {
-      if (args.notebook === this._panel?.content) {
-        const model = args.cell.model;
-        this._awaited = {
-          cellId: model.id,
-          count:
-            model.type === 'code'
-              ? (model as ICodeCellModel).executionCount
-              : null
-        };
-        this._executions++;
-        this.update();
-      }
-    }, this);
     this._setPanel(options.tracker.currentWidget);
   }
 
@@ -259,7 +238,13 @@ export class CellopsSidebar extends ReactWidget {
           {this._renderTagging(panel)}
         </Section>
         <Section title={trans.__('History')} name="history">
-          {this._renderHistory(panel)}
+          <button
+            className="jp-mod-styled jp-cellops-OpenHistory"
+            disabled={!panel.content.activeCell}
+            onClick={() => void this._commands.execute(CommandIDs.openHistory)}
+          >
+            {trans.__('Show cell history')}
+          </button>
         </Section>
         <Section title={trans.__('Pipeline')} name="pipeline">
           {this._promoteError && (
@@ -319,35 +304,6 @@ export class CellopsSidebar extends ReactWidget {
         path: executedNotebookPath(pkg, run.id, stage)
       });
     }
-  }
-
-  private _renderHistory(panel: NotebookPanel): JSX.Element {
-    const cell = panel.content.activeCell;
-    if (!cell) {
-      return (
-        <div className="jp-cellops-Hint">
-          {this._trans.__('Select a cell to see its history.')}
-        </div>
-      );
-    }
-    const count =
-      cell.model.type === 'code'
-        ? String((cell.model as ICodeCellModel).executionCount)
-        : '';
-    return (
-      <HistoryView
-        api={this._api}
-        path={panel.context.path}
-        cellId={cell.model.id}
-        version={`${count}:${this._executions}`}
-        awaitCount={
-          this._awaited?.cellId === cell.model.id ? this._awaited.count : null
-        }
-        currentCode={() => cell.model.sharedModel.getSource()}
-        onRestore={code => cell.model.sharedModel.setSource(code)}
-        trans={this._trans}
-      />
-    );
   }
 
   private _renderTagging(panel: NotebookPanel): JSX.Element {
@@ -466,8 +422,6 @@ export class CellopsSidebar extends ReactWidget {
   private _runValues = new Map<string, Record<string, string>>();
   private _badges = new BadgePainter();
   private _settings: ISidebarSettings = DEFAULT_SETTINGS;
-  private _executions = 0;
-  private _awaited: { cellId: string; count: number | null } | null = null;
   private _promoteError: string | null = null;
 }
 

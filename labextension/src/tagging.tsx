@@ -16,6 +16,8 @@ import {
   withRole,
   withStage
 } from './lib/tags';
+import { replaceTag, tagProblems } from './lib/tagfix';
+import { TagProblems } from './components/TagProblems';
 import { IAnalysis } from './tokens';
 
 export interface ITaggingViewProps {
@@ -162,6 +164,16 @@ export function TaggingView(props: ITaggingViewProps): JSX.Element {
           )}
         </div>
       )}
+      <TagProblems
+        problems={tagProblems(
+          tags,
+          cellId,
+          props.analysis?.diagnostics ?? [],
+          stages
+        )}
+        trans={trans}
+        onFix={(tag, fix) => set(replaceTag(tags, tag, fix))}
+      />
       <div className="jp-cellops-Row jp-cellops-Roles">
         {ROLES.map(r => (
           <label key={r} className="jp-cellops-Toggle">

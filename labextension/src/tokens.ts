@@ -219,6 +219,33 @@ export interface IExecutionCode {
   code: string;
 }
 
+export interface IMetricPoint {
+  name: string;
+  value: number | null;
+  step: number | null;
+  timestamp: number;
+}
+
+export interface IExecution {
+  id: number;
+  notebook: string | null;
+  cell_id: string | null;
+  execution_count: number | null;
+  started: number;
+  ended: number;
+  duration: number;
+  status: string;
+  error_type: string | null;
+  error_message: string | null;
+  run_id: string | null;
+  stage: string | null;
+  code_sha: string;
+  code: string | null;
+  params: Record<string, unknown>;
+  metrics: IMetricPoint[];
+  environment: Record<string, unknown> | null;
+}
+
 export interface IParamDiff {
   name: string;
   a: unknown;

@@ -33,57 +33,67 @@ def run_cell_with(page: Any, index: int, code: str) -> None:
     page.keyboard.press("Shift+Enter")
 
 
-def history_items(page: Any) -> Any:
-    return sidebar(page).locator(".jp-cellops-Execution")
+def open_history(page: Any) -> Any:
+    """The main-area history view, opened from the sidebar's button."""
+    sidebar(page).locator(".jp-cellops-OpenHistory").click()
+    view = page.locator(".jp-cellops-HistoryWidget")
+    view.wait_for()
+    return view
 
 
-def test_ui_history_diff_restore_and_experiments(page: Any, lab: Lab) -> None:
+def close_tab(page: Any, label: str) -> None:
+    page.get_by_title(f"Close {label}", exact=True).click()
+
+
+def wait_versions(page: Any, at_least: int) -> Any:
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.jp-cellops-HistoryWidget .jp-cellops-Version')"
+        ".length >= n",
+        arg=at_least,
+        timeout=60_000,
+    )
+    return page.locator(".jp-cellops-HistoryWidget .jp-cellops-Version")
+
+
+def test_ui_history_view_diff_restore(page: Any, lab: Lab, screenshot: Any) -> None:
     nb = notebook_dict([("x = 0", ()), ("", ())])
     (lab.root / "track.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     open_notebook(page, lab, "track.ipynb")
-    run_cell_with(page, 0, "import cellops\nx = 1\ncellops.log_metric('score', x * 10)")
+    run_cell_with(page, 0, "import cellops\nx = 1\nprint('one')\ncellops.log_metric('score', 10)")
     prompt = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(0).locator(".jp-InputPrompt")
     page.wait_for_function(
         "(el) => el.innerText.includes('[1]')", arg=prompt.element_handle(), timeout=120_000
     )
-    run_cell_with(page, 0, "import cellops\nx = 2\ncellops.log_metric('score', x * 10)")
+    run_cell_with(page, 0, "import cellops\nx = 2\nprint('two')\ncellops.log_metric('score', 20)")
     click_cell(page, 0)
-    # Both executions of the cell are listed, newest first, with their metric.
+    view = open_history(page)
+    versions = wait_versions(page, 2)
+    assert versions.first.get_attribute("role") == "listitem"
+    assert view.locator('[role="list"]').count() == 1
+    # The newest version is shown: its code, its output (seen by this browser), its metric.
+    detail = view.locator(".jp-cellops-VersionDetail")
+    detail.locator(".jp-cellops-VersionCode", has_text="x = 2").wait_for()
+    assert "two" in detail.locator(".jp-cellops-VersionOutputs").inner_text()
+    assert "20" in detail.locator('tr[data-metric="score"]').inner_text()
+    # The older one, diffed against the cell in CodeMirror's merge view.
+    versions.nth(1).locator(".jp-cellops-DiffButton").click()
+    merge = view.locator(".cm-mergeView")
+    merge.wait_for()
     page.wait_for_function(
-        "() => document.querySelectorAll('#cellops-sidebar .jp-cellops-Execution').length >= 2",
-        timeout=60_000,
+        "() => { const m = document.querySelector('.jp-cellops-HistoryWidget .cm-mergeView');"
+        " return m && m.innerText.includes('x = 1') && m.innerText.includes('x = 2'); }"
     )
-    items = history_items(page)
-    assert "score=20" in items.nth(0).inner_text()
-    assert "score=10" in items.nth(1).inner_text()
-    # The older version diffed against the cell: x = 1 removed, x = 2 added.
-    items.nth(1).locator(".jp-cellops-DiffButton").click()
-    diff = items.nth(1).locator(".jp-cellops-Diff")
-    assert "- x = 1" in diff.inner_text() and "+ x = 2" in diff.inner_text()
+    assert merge.locator(".cm-changedLine").count() >= 2  # a changed line on each side
+    screenshot("history-merge-view", view)
     # Restore puts the old code back into the cell.
-    items.nth(1).locator(".jp-cellops-RestoreButton").click()
-    source = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(0).locator(".cm-content")
+    versions.nth(1).locator(".jp-cellops-RestoreButton").click()
     page.wait_for_function(
         "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell"
         " .cm-content').innerText.includes('x = 1')"
     )
+    source = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(0).locator(".cm-content")
     assert "x = 2" not in source.inner_text()
-
-    # The experiments table of the notebook compares the two executions.
-    sidebar(page).locator(".jp-cellops-ExperimentsButton").click()
-    table = page.locator(".jp-cellops-ExperimentsTable")
-    table.wait_for()
-    rows = table.locator("tbody tr")
-    assert rows.count() >= 2
-    rows.nth(0).locator("input[type=checkbox]").check()
-    rows.nth(1).locator("input[type=checkbox]").check()
-    delta = page.locator('.jp-cellops-Compare tr[data-metric="score"]')
-    delta.wait_for()
-    assert "10" in delta.inner_text()  # 20 - 10, whichever way round
-    assert page.locator(".jp-cellops-ExperimentsWidget .jp-cellops-Plot-point").count() >= 2
-    page.locator(
-        ".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon"
-    ).click()
+    close_tab(page, "Cell history")
 
 
 def test_ui_history_shows_a_run_whose_record_is_committed_late(page: Any, lab: Lab) -> None:
@@ -92,6 +102,9 @@ def test_ui_history_shows_a_run_whose_record_is_committed_late(page: Any, lab: L
     nb = notebook_dict([("late = 0", ())])
     (lab.root / "late.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     open_notebook(page, lab, "late.ipynb")
+    click_cell(page, 0)
+    open_history(page)
+    page.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-InputPrompt").click()
     run_cell_with(
         page,
         0,
@@ -104,11 +117,8 @@ def test_ui_history_shows_a_run_whose_record_is_committed_late(page: Any, lab: L
         "late = 1",
     )
     click_cell(page, 0)  # Shift+Enter moved on to a new cell below
-    page.wait_for_function(
-        "() => document.querySelectorAll('#cellops-sidebar .jp-cellops-Execution').length >= 1",
-        timeout=30_000,
-    )
-    assert history_items(page).nth(0).get_attribute("data-status") == "ok"
+    assert wait_versions(page, 1).nth(0).get_attribute("data-status") == "ok"
+    close_tab(page, "Cell history")
 
 
 def test_ui_sweep_from_the_sidebar(page: Any, lab: Lab) -> None:
@@ -138,4 +148,6 @@ def test_ui_sweep_from_the_sidebar(page: Any, lab: Lab) -> None:
     assert len(rows) == 3
     by_n = {r[header.index("n")]: r[header.index("square")] for r in rows}
     assert by_n == {"2": "4", "3": "9", "4": "16"}
-    assert batch.locator(".jp-cellops-Plot-point").count() == 3
+    # The sweep's plot is the Vega-Lite one: one symbol per run.
+    batch.locator(".jp-cellops-VegaPlot svg .mark-symbol.role-mark path").first.wait_for()
+    assert batch.locator(".jp-cellops-VegaPlot svg .mark-symbol.role-mark path").count() == 3

@@ -127,7 +127,8 @@ DIRECT: dict[str, set[str]] = {
     "analysis": set(),  # pure: the analysis of a cell is a function of its code
     "artifacts": BASE,
     "package": {"notebook", "analysis", "artifacts"},
-    "tracking": BASE,
+    # The kernel extension names cells as promote does (notebook.read.derive_cell_ids).
+    "tracking": BASE | {"notebook"},
     "run": {"package", "tracking"},
     "sweeps": {"run"},
     "image": {"package"},

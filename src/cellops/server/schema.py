@@ -234,6 +234,35 @@ class ExecutionCode(TypedDict):
     code: str
 
 
+class MetricPoint(TypedDict):
+    name: str
+    value: float | None
+    step: int | None
+    timestamp: float
+
+
+class Execution(TypedDict):
+    """One execution in full (``tracking/executions/ID``): what the history view shows."""
+
+    id: int
+    notebook: str | None
+    cell_id: str | None
+    execution_count: int | None
+    started: float
+    ended: float
+    duration: float
+    status: str
+    error_type: str | None
+    error_message: str | None
+    run_id: str | None
+    stage: str | None
+    code_sha: str
+    code: str | None
+    params: dict[str, Any]
+    metrics: list[MetricPoint]
+    environment: dict[str, Any] | None
+
+
 class ParamDiff(TypedDict):
     name: str
     a: Any

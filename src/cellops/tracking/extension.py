@@ -56,6 +56,7 @@ class Tracker:
         self.run_params: dict[str, Any] | None = None
         self.paramset: tuple[str, str] | None = None
         self.parameters_cell: str | None = None
+        self.parameters_source: str | None = None
         self._nb_mtime: float | None = None
         self._start: tuple[float, float, tuple[int, int]] | None = None
         self._writers: dict[Path, Writer] = {}
@@ -123,7 +124,7 @@ class Tracker:
     ) -> tuple[Path, str | None, str | None, str | None] | None:
         """(database, notebook, run id, stage) of this execution; None: not to be recorded."""
         if not self.run_mode:
-            if success and info.cell_id is not None and info.cell_id == self.parameters_cell:
+            if success and self._is_parameters_cell(info):
                 self._take_parameters(info.raw_cell)
             assert self.db is not None
             return self.db, self.notebook, None, None
@@ -146,6 +147,14 @@ class Tracker:
         return Path(meta["db"]), meta.get("notebook"), meta.get("run_id"), meta.get("stage")
 
     # -- parameters ---------------------------------------------------------------------
+    def _is_parameters_cell(self, info: Any) -> bool:
+        if info.cell_id is not None and info.cell_id == self.parameters_cell:
+            return True
+        # A notebook saved before nbformat 4.5 has no cell ids in the file: JupyterLab sends
+        # ids of its own, which no derived id can match, so the saved source tells instead.
+        source = self.parameters_source
+        return source is not None and info.raw_cell.strip() == source.strip()
+
     def _take_parameters(self, code: str) -> None:
         """The values of the names a parameters cell assigns, as they are now."""
         ns = self.shell.user_ns
@@ -177,14 +186,35 @@ class Tracker:
                 cells = json.load(fh).get("cells", [])
         except (OSError, ValueError, AttributeError):
             return
-        self.parameters_cell = next(
-            (
-                c.get("id")
-                for c in cells
-                if isinstance(c, dict) and "parameters" in c.get("metadata", {}).get("tags", [])
-            ),
-            None,
-        )
+        if not isinstance(cells, list):
+            return
+        # Promote and the analysis name id-less cells by derive_cell_ids: the same ids here,
+        # so "the parameters cell" is the cell they mean.
+        from cellops.notebook.read import derive_cell_ids, source_text
+
+        found: tuple[str | None, str | None] = (None, None)
+        for cell, cid in zip(cells, derive_cell_ids(cells), strict=True):
+            if isinstance(cell, dict) and "parameters" in cell.get("metadata", {}).get("tags", []):
+                source = None
+                if not cell.get("id"):
+                    with contextlib.suppress(TypeError):
+                        source = source_text(cell.get("source", ""))
+                found = (cid, source)
+                break
+        # One assignment: the main thread reads the pair between cells.
+        self.parameters_cell, self.parameters_source = found
+
+    def follow(self, notebook: str) -> None:
+        """The notebook was renamed or moved: record under its new path from now on.
+
+        A move to another project records into that project's database.
+        """
+        if self.run_mode or notebook == self.notebook:
+            return
+        self.notebook = notebook
+        self.db = config.resolve_db(Path(notebook).parent)
+        self._nb_mtime = None
+        self._writer(self.db)
 
     # -- life cycle ---------------------------------------------------------------------
     def register(self) -> None:
@@ -236,15 +266,26 @@ def _assigned_names(code: str) -> list[str]:
     return names
 
 
-def _notebook_from_session() -> str | None:
-    """The notebook a Jupyter server started this kernel for (``JPY_SESSION_NAME``)."""
-    name = os.environ.get("JPY_SESSION_NAME")
-    if not name:
-        return None
+def _notebook_path(name: str) -> str:
+    """A notebook path as the server names it (relative to its root), made absolute."""
     path = Path(name)
     if not path.is_absolute():
         path = Path(os.environ.get(config.ENV_ROOT) or os.getcwd()) / path
     return str(path.resolve())
+
+
+def _notebook_from_session() -> str | None:
+    """The notebook a Jupyter server started this kernel for (``JPY_SESSION_NAME``)."""
+    name = os.environ.get("JPY_SESSION_NAME")
+    return _notebook_path(name) if name else None
+
+
+def follow_notebook(name: str) -> None:
+    """Tell the kernel its notebook's new path (JupyterLab's sidebar sends this, silently,
+    when a session's path changes: the kernel's environment keeps the name it started with).
+    """
+    if _active is not None:
+        _active.follow(_notebook_path(name))
 
 
 def _install(tracker: Tracker) -> None:

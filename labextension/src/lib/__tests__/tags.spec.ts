@@ -10,13 +10,7 @@ import {
   withStage
 } from '../tags';
 
-/** A small deterministic PRNG: the same random tag lists on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-}
+import { prng } from './prng';
 
 const POOL = [
   'stage:load',
