@@ -169,10 +169,15 @@ class Tracker:
                 cells = json.load(fh).get("cells", [])
         except (OSError, ValueError, AttributeError):
             return
+        if not isinstance(cells, list):
+            return
+        from cellops.notebook import derive_cell_ids
+
+        # Cells saved before nbformat 4.5 have no id: the one promote and the sidebar give them.
         self.parameters_cell = next(
             (
-                c.get("id")
-                for c in cells
+                cid
+                for c, cid in zip(cells, derive_cell_ids(cells), strict=True)
                 if isinstance(c, dict) and "parameters" in c.get("metadata", {}).get("tags", [])
             ),
             None,
