@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cellops import __version__, layout
+from cellops import __version__, layout, learned_imports
 from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
 from cellops.graph import PipelineGraph, StageFlow, build_graph
 from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
-from cellops.lock import lock_text
+from cellops.lock import distribution_modules, lock_text
 from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
 from cellops.spec import (
     EdgeSpec,
@@ -54,6 +54,10 @@ class PromoteResult:
     spec: PipelineSpec
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...]
+    # Modules of installed distributions in the lock: seen only in the code, or only in the
+    # last local run's stage kernels (``learned_imports``; empty before the first run).
+    static_only: tuple[str, ...] = ()
+    runtime_only: tuple[str, ...] = ()
 
 
 def analyse(nb: Notebook) -> Analysis:
@@ -200,8 +204,13 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
 
 
 def package_files(
-    a: Analysis, name: str, require: Sequence[str] = ()
+    a: Analysis,
+    name: str,
+    require: Sequence[str] = (),
+    learned: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
+    """``learned``: stage -> modules its kernel imported in the last local run; they are
+    pinned too (what ``%matplotlib`` or a library's lazy import needs)."""
     spec = build_spec(a, name)
     files: dict[str, bytes] = {}
     modules: set[str] = set()
@@ -214,6 +223,7 @@ def package_files(
         modules.update(flow.imports)
     spec = replace(spec, stages=tuple(stages))
     files[layout.SPEC_FILE] = dumps(spec).encode()
+    modules.update(runtime_imports(spec, learned or {}))
     lock = lock_text(sorted(modules), require)
     files[layout.LOCK_FILE] = lock.encode()
     files[DOCKERFILE] = dockerfile(spec, base_for_lock(lock)).encode()
@@ -225,6 +235,11 @@ def package_files(
     files["README.md"] = render("README.md.j2", spec=spec, run_example=" ".join(example)).encode()
     files[".gitignore"] = render("gitignore.j2").encode()
     return spec, files
+
+
+def runtime_imports(spec: PipelineSpec, learned: Mapping[str, Sequence[str]]) -> set[str]:
+    """What the stages of ``spec`` imported in their last local run (stages gone are not)."""
+    return {m for s in spec.stages for m in learned.get(s.name, ())}
 
 
 def default_output(notebook: str | Path) -> Path:
@@ -262,8 +277,18 @@ def promote(
                 (),
             )
     pipeline_name = name or default_stage_name(str(notebook))
-    spec, files = package_files(a, pipeline_name, require)
     target = Path(output) if output is not None else default_output(notebook)
+    learned = learned_imports.read(target)
+    spec, files = package_files(a, pipeline_name, require, learned)
     replace_tree(target, files, marker=layout.SPEC_FILE)
     warnings = tuple(d for d in a.diagnostics if d.severity == "warning")
-    return PromoteResult(target, spec, tuple(sorted(files)), warnings)
+    static = distribution_modules(m for f in a.graph.stages for m in f.imports)
+    ran = runtime_imports(spec, learned)
+    return PromoteResult(
+        target,
+        spec,
+        tuple(sorted(files)),
+        warnings,
+        static_only=tuple(sorted(static - ran)) if ran else (),
+        runtime_only=tuple(sorted(distribution_modules(ran) - static)),
+    )
