@@ -82,15 +82,18 @@ class Cache:
     def notebook_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.ipynb"
 
-    def get(self, key: str) -> tuple[dict[str, Output], Reads] | None:
+    def get(
+        self, key: str, *, fresh: bool = False
+    ) -> tuple[dict[str, Output], Reads | None] | None:
         """The entry's outputs and what the run that made them used; None without both (an
-        entry written before reads were recorded cannot be checked: a miss)."""
+        entry written before reads were recorded cannot be checked: a miss). ``fresh``: the
+        entry was written a moment ago by this scheduler, so it needs no reads."""
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             return None
         reads = Reads.from_dict(data.get("reads"))
-        if reads is None:
+        if reads is None and not fresh:
             return None
         return outputs_from_dict(data.get("outputs", {})), reads
 

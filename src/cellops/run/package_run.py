@@ -140,7 +140,9 @@ class PackageRun:
             shutil.copyfile(source, dest)
 
     # -- reuse without running -----------------------------------------------------------
-    def try_reuse(self, stage: StageSpec) -> bool:
+    def try_reuse(self, stage: StageSpec, *, fresh: bool = False) -> bool:
+        """``fresh``: the scheduler has just executed this key for another run of a sweep;
+        its entry is taken as it is (an executor that records no reads, Dask, shares it too)."""
         srec = self.rec.stages[stage.name]
         srec.inputs = self.input_hashes(stage)
         key = cache_key(
@@ -152,18 +154,18 @@ class PackageRun:
             self.lock_sha,
         )
         srec.cache_key = key
-        found: tuple[dict[str, Output], Reads] | None = None
+        found: tuple[dict[str, Output], Reads | None] | None = None
         if self.previous is not None:
             old = self.previous.stages.get(stage.name)
             reads = Reads.from_dict(old.reads) if old else None
             if old and old.status in ("done", "cached") and old.cache_key == key and reads:
                 found = outputs_from_dict(old.outputs), reads
         if found is None and self.options.use_cache and stage.options.cache:
-            found = self.cache.get(key)
+            found = self.cache.get(key, fresh=fresh)
         if found is None or not self.artifacts_exist(found[0]):
             return False
         outputs, reads = found
-        what = changed(reads, self.package, self.hashes)
+        what = None if fresh or reads is None else changed(reads, self.package, self.hashes)
         if what is not None:
             self.progress.line(f"  {stage.name}: {what} changed since its last run")
             return False
@@ -172,7 +174,7 @@ class PackageRun:
         srec.cache_hit = True
         srec.duration = 0.0
         srec.outputs = outputs_to_dict(outputs)
-        srec.reads = reads.to_dict()
+        srec.reads = reads.to_dict() if reads else None
         cached_nb = self.cache.notebook_path(key)
         if cached_nb.exists():
             srec.notebook = layout.stage_notebook(stage.name)

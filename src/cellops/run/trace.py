@@ -109,6 +109,15 @@ def _environment_prefixes() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return clean(sites), clean(noise | sites)
 
 
+def _copy(found: set[Any]) -> list[Any]:
+    # A kernel thread may still be inside the hook (past its check of _active) and add one.
+    while True:
+        try:
+            return list(found)
+        except RuntimeError:
+            continue
+
+
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return path.startswith(prefixes)
 
@@ -121,7 +130,7 @@ def collect() -> dict[str, Any]:
     local: dict[str, str] = {}
     distributions: set[str] = set()
     module_files: set[str] = set()
-    for name in sorted(_imported):
+    for name in sorted(_copy(_imported)):
         module = sys.modules.get(name)
         file = getattr(module, "__file__", None)
         if not isinstance(file, str):
@@ -132,8 +141,8 @@ def collect() -> dict[str, Any]:
             distributions.add(name.split(".")[0])
         elif not _under(file, noise):
             local[name] = file
-    files: set[str] = set(_absolute)
-    files.update(p for p in (_resolve(c, p) for c, p in _relative) if p)
+    files: set[str] = set(_copy(_absolute))
+    files.update(p for p in (_resolve(c, p) for c, p in _copy(_relative)) if p)
     kept = sorted(
         f
         for f in files
@@ -143,7 +152,7 @@ def collect() -> dict[str, Any]:
         and not os.path.isdir(f)
     )
     listings = sorted(
-        d for d in {_resolve(c, p) for c, p in _listed} if d and not _under(d + "/", noise)
+        d for d in {_resolve(c, p) for c, p in _copy(_listed)} if d and not _under(d + "/", noise)
     )
     return {
         "version": TRACE_VERSION,
