@@ -31,7 +31,7 @@ _METRICS_SOURCE = (
 )
 
 
-TRACE_START_ID, TRACE_STOP_ID = "cellops-trace-start", "cellops-trace-stop"
+TRACE_START_ID = "cellops-trace-start"
 TRACE_SWITCH = "CELLOPS_TRACE"
 # The recorder of what the stage reads and imports (cellops.run.trace). A kernel without
 # cellops, or one whose recorder fails, writes no trace: the stage's result is then never
@@ -55,35 +55,37 @@ def _generated(cell_id: str, kind: str, source: str) -> dict[str, Any]:
     }
 
 
-def with_metrics_cell(notebook: dict[str, Any]) -> dict[str, Any]:
-    """The stage notebook plus a last cell that publishes the stage's metrics."""
-    cell = _generated(METRICS_CELL_ID, "metrics", _METRICS_SOURCE)
+def with_metrics_cell(notebook: dict[str, Any], then: str = "") -> dict[str, Any]:
+    """The stage notebook plus a last cell that publishes the stage's metrics (and runs
+    ``then``)."""
+    cell = _generated(METRICS_CELL_ID, "metrics", _METRICS_SOURCE + then)
     return {**notebook, "cells": [*notebook.get("cells", []), cell]}
 
 
 def with_trace_cells(notebook: dict[str, Any], trace: Path) -> dict[str, Any]:
-    """The notebook between a first cell that starts the recorder and a last one that writes
-    what it saw to ``trace``."""
+    """The notebook after a first cell that starts the recorder, with the metrics cell
+    writing what it saw to ``trace`` at the end (each extra cell costs a round trip)."""
     stop = (
         "try:\n    __import__('cellops.run.trace', fromlist=['stop']).stop("
         f"{str(trace)!r})\nexcept Exception:\n    pass\n"
     )
-    cells = [
-        _generated(TRACE_START_ID, "trace", _TRACE_START),
-        *notebook.get("cells", []),
-        _generated(TRACE_STOP_ID, "trace", stop),
-    ]
-    return {**notebook, "cells": cells}
+    traced = with_metrics_cell(notebook, then=stop)
+    return {
+        **traced,
+        "cells": [_generated(TRACE_START_ID, "trace", _TRACE_START), *traced["cells"]],
+    }
 
 
 def _prepare_input(notebook: Path, executed: Path) -> Path:
     prepared = layout.prepared_input(executed)
     trace = layout.trace_file(executed)
     trace.unlink(missing_ok=True)  # an earlier attempt's trace is not this one's
-    data = with_metrics_cell(json.loads(notebook.read_text(encoding="utf-8")))
+    data = json.loads(notebook.read_text(encoding="utf-8"))
     # CELLOPS_TRACE=0 runs untraced (its results are then never reused): for measuring.
     if os.environ.get(TRACE_SWITCH) != "0":
         data = with_trace_cells(data, trace)
+    else:
+        data = with_metrics_cell(data)
     prepared.write_text(json.dumps(data), encoding="utf-8")
     return prepared
 

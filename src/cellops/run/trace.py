@@ -1,6 +1,6 @@
 """Kernel side of run-time tracing: which files, folder listings and modules a stage used.
 
-A generated first cell of the stage calls ``start``, a generated last cell ``stop(PATH)``,
+A generated first cell of the stage calls ``start``, the generated metrics cell ``stop(PATH)``,
 which writes what was seen to ``PATH`` (JSON, see ``docs/provenance.md``). Installed by code
 the kernel runs, so it works however the kernel was started and whatever its working
 directory is. The hook only adds raw values to a set: sorting out, resolving and filtering
