@@ -126,6 +126,18 @@ def side_by_side(
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
+def pipeline_vs_papermill(notebook: Path, runs: int) -> tuple[Path, dict[str, float]]:
+    """Promote ``notebook`` next to it, then time `cellops run PKG --no-cache` against papermill
+    running the notebook itself, side by side; returns the package and both medians."""
+    pkg = notebook.parent / "pkg"
+    run(cellops("promote", notebook, "-o", pkg))
+    papermill = [PY, "-m", "papermill", notebook, notebook.parent / "out.ipynb", "-k", "python3"]
+    times = side_by_side(
+        {"cellops": cellops("run", pkg, "--no-cache"), "papermill": papermill}, runs
+    )
+    return pkg, times
+
+
 def import_profile(argv: Argv, top: int = 8) -> list[tuple[str, float]]:
     """Where a Python command's imports spend their time (``-X importtime``), in seconds.
 

@@ -9,7 +9,15 @@ median of 7, target 0.5 s.
 from __future__ import annotations
 
 import gen
-from _common import PY, Row, cellops, report, run, side_by_side, tempdir, write_notebook
+from _common import (
+    Row,
+    cellops,
+    pipeline_vs_papermill,
+    report,
+    side_by_side,
+    tempdir,
+    write_notebook,
+)
 
 RUNS = 5
 CACHED_RUNS = 7
@@ -20,15 +28,7 @@ CACHED_TARGET = 0.5
 def measure() -> list[Row]:
     with tempdir() as tmp:
         nb = write_notebook(gen.three_stage(), tmp / "three_stage.ipynb")
-        pkg = tmp / "pkg"
-        run(cellops("promote", nb, "-o", pkg))
-        first = side_by_side(
-            {
-                "cellops": cellops("run", pkg, "--no-cache"),
-                "papermill": [PY, "-m", "papermill", nb, tmp / "out.ipynb", "-k", "python3"],
-            },
-            RUNS,
-        )
+        pkg, first = pipeline_vs_papermill(nb, RUNS)
         cached = side_by_side({"cached": cellops("run", pkg)}, CACHED_RUNS)["cached"]
     a, b = first["cellops"], first["papermill"]
     return [

@@ -55,6 +55,15 @@ def three_stage(last_stage: str = "print(sum(y))", first_comment: str = "") -> d
     )
 
 
+def chain(stages: int = 21) -> dict[str, Any]:
+    """``stages`` trivial stages s0 -> s1 -> ...: each adds one to the value of the one before."""
+    cells = [code("params", "n = 3", "parameters"), code("s0", "v0 = list(range(n))", "stage:s0")]
+    for i in range(1, stages):
+        cells.append(code(f"s{i}", f"v{i} = [x + 1 for x in v{i - 1}]", f"stage:s{i}"))
+    cells.append(code("last", f"print(v{stages - 1})"))
+    return notebook(cells)
+
+
 SETUP = """\
 import json
 import math

@@ -191,9 +191,9 @@ def test_values_pass_between_stages_as_content_addressed_artifacts(tmp_path: Pat
     assert "all values arrived intact" in stage_output(pkg, rec, "check")
 
     outputs = rec["stages"]["make"]["outputs"]
-    # The formats the README promises: Parquet, .npy, joblib, JSON, pickle for the rest.
+    # The formats the README promises: Arrow IPC, .npy, joblib, JSON, pickle for the rest.
     assert {name: o["ext"] for name, o in outputs.items()} == {
-        "frame": "parquet",
+        "frame": "arrow",
         "grid": "npy",
         "model": "joblib",
         "info": "json",

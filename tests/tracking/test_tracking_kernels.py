@@ -74,7 +74,7 @@ def test_interactive_executions_are_recorded_with_cell_ids(tmp_path: Path) -> No
 
 def test_a_notebook_without_cell_ids_has_its_parameters_cell_found(tmp_path: Path) -> None:
     """nbformat < 4.5 cells have no id; the kernel keys them as promote and the sidebar do."""
-    from cellops.notebook import derive_cell_ids
+    from cellops.notebook.read import derive_cell_ids
 
     cells = [
         {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "lr = 0.1"},

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cellops.artifacts import (
+from cellops.artifacts.kernel import (
     MANIFEST,
     ArtifactStore,
     format_ext,
@@ -69,10 +69,10 @@ def fitted_model() -> object:
 # -- round trips ---------------------------------------------------------------------------
 
 
-def test_dataframe_with_datetime_and_categorical_is_parquet(tmp_path: Path) -> None:
+def test_dataframe_with_datetime_and_categorical_is_arrow(tmp_path: Path) -> None:
     df = make_frame()
     loaded, fmt = roundtrip(tmp_path, df)
-    assert fmt == "parquet"
+    assert fmt == "arrow"
     pd.testing.assert_frame_equal(loaded, df, check_exact=True)
 
 
@@ -94,19 +94,19 @@ def test_dataframe_round_trips_exactly_whatever_the_format(tmp_path: Path, df: o
     pd.testing.assert_frame_equal(loaded, df, check_exact=True, check_freq=True)
 
 
-def test_dataframe_parquet_would_change_falls_back_to_pickle_with_note(tmp_path: Path) -> None:
+def test_dataframe_arrow_would_change_falls_back_to_pickle_with_note(tmp_path: Path) -> None:
     df = pd.DataFrame({"a": [[1, 2], [3]]})
     entry = save_outputs(str(tmp_path), {"df": df}, stage="s")["df"]
     assert entry["format"] == "pickle"
     assert entry["file"] == "df.pkl"
-    assert "parquet" in entry["note"]
+    assert "arrow" in entry["note"]
 
 
 @pytest.mark.parametrize("name", ["price", None, 3, 2.5, True])
 def test_series_round_trips_with_its_name(tmp_path: Path, name: object) -> None:
     s = pd.Series([1.5, 2.5, None], index=["a", "b", "c"], name=name)
     loaded, fmt = roundtrip(tmp_path, s)
-    assert fmt == "parquet-series"
+    assert fmt == "arrow-series"
     assert isinstance(loaded, pd.Series)
     assert loaded.name == name and type(loaded.name) is type(name)
     pd.testing.assert_series_equal(loaded, s, check_exact=True)
@@ -190,8 +190,8 @@ def test_an_output_named_manifest_does_not_clobber_the_manifest(tmp_path: Path) 
 # -- equal values, identical bytes ---------------------------------------------------------
 
 EQUAL_VALUES: dict[str, Callable[[], object]] = {
-    "parquet": make_frame,
-    "parquet-series": lambda: pd.Series([1.0, 2.0], name="s"),
+    "arrow": make_frame,
+    "arrow-series": lambda: pd.Series([1.0, 2.0], name="s"),
     "npy": lambda: np.arange(6.0).reshape(2, 3),
     "joblib": fitted_model,
     "json": lambda: {"a": [1, 2.5, None], "b": "x"},
@@ -222,9 +222,9 @@ def test_manifest_describes_every_output(tmp_path: Path) -> None:
     assert manifest["stage"] == "train"
     assert manifest["outputs"] == result
     assert list(result) == ["df", "n", "t"]
-    assert listing(target) == sorted([MANIFEST, "df.parquet", "n.json", "t.pkl"])
+    assert listing(target) == sorted([MANIFEST, "df.arrow", "n.json", "t.pkl"])
     df = result["df"]
-    assert df["file"] == "df.parquet" and df["format"] == "parquet"
+    assert df["file"] == "df.arrow" and df["format"] == "arrow"
     assert df["type"] == f"{pd.DataFrame.__module__}.DataFrame"
     assert df["cell"] == "cell 2 (id ab12)"
     assert "cell" not in result["n"]
@@ -365,7 +365,9 @@ def test_load_inputs_missing_file(tmp_path: Path) -> None:
     assert "stage 'train'" in message and "'X'" in message and path in message
 
 
-@pytest.mark.parametrize("ext", ["parquet", "series.parquet", "npy", "joblib", "json", "pkl"])
+@pytest.mark.parametrize(
+    "ext", ["arrow", "series.arrow", "parquet", "series.parquet", "npy", "joblib", "json", "pkl"]
+)
 def test_load_inputs_corrupt_file(tmp_path: Path, ext: str) -> None:
     path = tmp_path / f"X.{ext}"
     path.write_bytes(b"\x93NUMPY garbage {")
@@ -392,6 +394,8 @@ def test_load_inputs_unknown_extension_and_string_names(tmp_path: Path) -> None:
 
 def test_format_ext_and_back() -> None:
     exts = {
+        "arrow": "arrow",
+        "arrow-series": "series.arrow",
         "parquet": "parquet",
         "parquet-series": "series.parquet",
         "npy": "npy",
@@ -500,11 +504,11 @@ def test_memory_url_round_trip() -> None:
 
 def test_import_loads_no_heavy_libraries() -> None:
     code = (
-        "import sys, cellops.artifacts; "
+        "import sys, cellops.artifacts.kernel; "
         "print(sorted({'pandas', 'numpy', 'pyarrow', 'joblib', 'sklearn', 'fsspec'} "
         "& set(sys.modules)))"
     )
-    src = Path(save_outputs.__code__.co_filename).parents[1]  # the dir holding cellops/
+    src = Path(save_outputs.__code__.co_filename).parents[2]  # the dir holding cellops/
     env = {**os.environ, "PYTHONPATH": str(src)}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cellops import layout
 from cellops.fsutil import atomic_write
+from cellops.package import layout
+from cellops.package.spec import PipelineSpec, StageSpec
 from cellops.run.reads import Reads
-from cellops.spec import PipelineSpec, StageSpec
 
 # 2: the code enters the key as the digest promote stored, not as the normalised text.
 # 3: entries also hold the files and modules the stage used, checked before reuse.

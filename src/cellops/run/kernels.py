@@ -13,10 +13,11 @@ import contextlib
 import os
 import shutil
 import threading
+import uuid
 from collections import deque
 from typing import Any
 
-from cellops.run import liveness
+from cellops.run import forkserver, liveness
 
 PRELUDE_TIMEOUT = 300  # seconds, as the prelude's own execution timeout
 
@@ -51,6 +52,17 @@ class KernelPool:
         # before it would run untracked (a kernel taken the moment it was started).
         self.warmed: dict[int, threading.Event] = {}
         self.sockets = liveness.sockets_dir()
+        # Computed once for the pool: every kernel gets the same environment.
+        self.kernel_env = dict(os.environ)
+        self.kernel_env.update(self.env or {})
+        self.kernel_env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        # Fixed string hashing: a pickled set is then byte-identical across runs, which
+        # content-addressed artifacts and the cache rely on.
+        self.kernel_env["PYTHONHASHSEED"] = "0"
+        self.template: Any = None
+        if total > 0 and forkserver.wanted(self.kernel_env):
+            # Booting alongside the first kernels; each later kernel is a fork of it.
+            self.template = forkserver.Template(self.sockets, cwd, self.kernel_env)
         with self.lock:
             for _ in range(min(warm, total)):
                 self._start_one()
@@ -64,13 +76,13 @@ class KernelPool:
             transport="ipc",
             ip=os.path.join(self.sockets, f"k{len(self.everything)}"),
         )
-        env = dict(os.environ)
-        env.update(self.env or {})
-        env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-        # Fixed string hashing: a pickled set is then byte-identical across runs, which
-        # content-addressed artifacts and the cache rely on.
-        env["PYTHONHASHSEED"] = "0"
-        run_sync(km.start_kernel)(cwd=self.cwd, env=env)
+        if self.template is not None:
+            km.kernel_id = str(uuid.uuid4())
+            km.provisioner = forkserver.ForkProvisioner(
+                kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km
+            )
+            km.provisioner.template = self.template
+        run_sync(km.start_kernel)(cwd=self.cwd, env=self.kernel_env)
         if self.prelude:
             self.warmed[id(km)] = threading.Event()
             t = threading.Thread(target=self._warm_up, args=(km,), daemon=True)
@@ -166,4 +178,6 @@ class KernelPool:
             self._stop(km)
         for t in stoppers:
             t.join(timeout=30)
+        if self.template is not None:
+            self.template.close()
         shutil.rmtree(self.sockets, ignore_errors=True)

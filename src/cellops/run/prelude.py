@@ -34,7 +34,7 @@ def preloaded(imported: Iterable[str]) -> set[str]:
 def prelude_code(imported: Iterable[str]) -> str:
     """Import statements for the safe libraries among the modules the stages import."""
     lines = [f"import {m}" for m in sorted(preloaded(imported))]
-    lines.append("import cellops.artifacts")
+    lines.append("import cellops.artifacts.kernel")
     # Stage kernels record the notebook's cells in the tracking store (cellops.tracking); the
     # runner sends each cell's id, run and stage with it. No name is left in the namespace.
     lines.append(

@@ -47,7 +47,7 @@ def _listing_digest(path: str) -> str:
 
 
 def _module_digest(path: str) -> str:
-    from cellops.analysis import normalize_code
+    from cellops.analysis.cells import normalize_code
 
     data = Path(path).read_bytes()
     try:
@@ -190,7 +190,7 @@ def changed(reads: Reads, package: Path, hashes: Hashes) -> str | None:
 
 
 def _versions(modules: Iterable[str]) -> dict[str, str]:
-    from cellops.lock import module_distributions
+    from cellops.package.lock import module_distributions
 
     by_module = module_distributions()
     return dict(sorted((d.name, d.version) for m in modules for d in by_module.get(m, [])))

@@ -88,3 +88,12 @@ def tag_cells(km: Any, context: dict[str, Any] | None) -> dict[str, Any]:
 
     km.client_factory = _client_class(marker)
     return {"on_cell_execute": on_cell_execute}
+
+
+def preload_kernel_side() -> None:
+    """Import what a stage kernel's tracking needs and read the environment it records, in a
+    process that kernels are forked from (``run.forkserver``): each fork inherits both."""
+    import cellops.tracking.extension  # noqa: F401
+    from cellops.tracking import fingerprint
+
+    fingerprint.prime(background=False)

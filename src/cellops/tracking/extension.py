@@ -53,6 +53,7 @@ class Tracker:
         self.synchronous = run_mode
         self.session = uuid.uuid4().hex
         self.params: dict[str, Any] = {}
+        self.run_params: dict[str, Any] | None = None
         self.paramset: tuple[str, str] | None = None
         self.parameters_cell: str | None = None
         self._nb_mtime: float | None = None
@@ -129,6 +130,13 @@ class Tracker:
         meta = _request_metadata(self.shell, info).get("cellops")
         if not isinstance(meta, dict) or not meta.get("db"):
             return None  # not sent by the runner: nothing to file it under
+        run_params = meta.get("params")
+        if isinstance(run_params, dict) and run_params != self.run_params:
+            # The run's parameters, handed down by the runner: a stage records them all,
+            # also those its own cells never read (papermill injects only those).
+            self.run_params = run_params
+            self.params = {**self.params, **run_params}
+            self.paramset = canonical(self.params)
         if meta.get("generated"):
             # A cell cellops or papermill added to the stage: not the user's, but its
             # parameters are the run's.
@@ -171,7 +179,7 @@ class Tracker:
             return
         if not isinstance(cells, list):
             return
-        from cellops.notebook import derive_cell_ids
+        from cellops.notebook.read import derive_cell_ids
 
         # Cells saved before nbformat 4.5 have no id: the one promote and the sidebar give them.
         self.parameters_cell = next(
@@ -200,9 +208,9 @@ class Tracker:
 
 
 def _environment() -> dict[str, Any]:
-    from cellops.tracking.fingerprint import environment
+    from cellops.tracking.fingerprint import cached_environment
 
-    return environment()
+    return cached_environment()
 
 
 def _request_metadata(shell: Any, info: Any) -> dict[str, Any]:
@@ -268,6 +276,9 @@ def start_run(ip: Any) -> None:
     """Record a ``cellops run`` stage kernel's cells (called by the runner's silent prelude)."""
     if config.enabled():
         _install(Tracker(ip, db=None, notebook=None, run_mode=True))
+        from cellops.tracking import fingerprint
+
+        fingerprint.prime()
 
 
 @atexit.register

@@ -6,8 +6,15 @@ import hashlib
 import json
 import platform
 import sys
+import threading
 from importlib import metadata
 from typing import Any
+
+# Reading every distribution's metadata takes a third of a second on an idle machine (seconds
+# on a busy one); a stage kernel's first tracked cell would wait for it. Kernels forked from
+# the runner's template inherit the value, others compute it while their stage is still due.
+_cached: dict[str, Any] | None = None
+_lock = threading.Lock()
 
 
 def environment() -> dict[str, Any]:
@@ -29,6 +36,23 @@ def environment() -> dict[str, Any]:
         "executable": sys.executable,
         "packages": dict(sorted(packages.items())),
     }
+
+
+def cached_environment() -> dict[str, Any]:
+    """``environment()``, computed once per process."""
+    global _cached
+    with _lock:
+        if _cached is None:
+            _cached = environment()
+        return _cached
+
+
+def prime(background: bool = True) -> None:
+    """Compute ``cached_environment`` ahead of need (in a thread unless told otherwise)."""
+    if background:
+        threading.Thread(target=cached_environment, daemon=True).start()
+    else:
+        cached_environment()
 
 
 def canonical(value: Any) -> tuple[str, str]:

@@ -21,7 +21,8 @@ import shutil
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, TypedDict
 
-from cellops.artifacts_formats import (
+from cellops.artifacts.formats import (
+    as_frame,
     choose_format,
     format_ext,
     format_of_path,
@@ -33,6 +34,7 @@ from cellops.artifacts_formats import (
     write_value,
 )
 from cellops.errors import ArtifactError
+from cellops.fsutil import is_url, url_protocol
 
 __all__ = [
     "MANIFEST",
@@ -107,7 +109,7 @@ def save_outputs(
                 f"stage {stage!r}: output name {name!r} is not a variable name; outputs are "
                 "named after the notebook variables that hold them"
             )
-    if "://" in target:
+    if is_url(target):
         return _save_remote(target, values, stage=stage, cells=cells or {})
 
     created = not os.path.isdir(target)
@@ -143,14 +145,14 @@ def _stage(
     note = ""
     if fmt != "pickle":
         try:
-            tmp = _write_temp(directory, name, value, fmt)
+            tmp, sha = _write_temp(directory, name, value, fmt)
         except Exception as error:
-            # Parquet, npy and joblib are preferences; pickle is the format of last resort.
+            # Arrow, npy and joblib are preferences; pickle is the format of last resort.
             note = f"stored as pickle because {fmt} failed: {_short(error)}"
             fmt = "pickle"
     if fmt == "pickle":
         try:
-            tmp = _write_temp(directory, name, value, fmt)
+            tmp, sha = _write_temp(directory, name, value, fmt)
         except Exception as error:
             cell = cells.get(name)
             where = f" (defined in {cell})" if cell else ""
@@ -162,7 +164,7 @@ def _stage(
         "file": f"{name}.{format_ext(fmt)}",
         "format": fmt,
         "type": type_name(value),
-        "sha256": hash_file(tmp),
+        "sha256": sha,
         "bytes": os.path.getsize(tmp),
     }
     if cells.get(name):
@@ -172,20 +174,29 @@ def _stage(
     return _Staged(name, tmp, entry)
 
 
-def _write_temp(directory: str, name: str, value: object, fmt: str) -> str:
-    """A new temp file holding ``value`` in ``fmt``; removed again if anything fails."""
+def _write_temp(directory: str, name: str, value: object, fmt: str) -> tuple[str, str]:
+    """A new temp file holding ``value`` in ``fmt`` and its sha256, computed while writing
+    (no second read); the file is removed again if anything fails."""
+    from cellops.artifacts.arrow import HashingWriter, arrow_mismatch
+
     tmp = _new_temp(directory, name)
     try:
         with open(tmp, "wb") as file:
-            write_value(value, fmt, file)
+            sink = HashingWriter(file)
+            written = write_value(value, fmt, sink)  # type: ignore[arg-type]
+            sha = sink.hexdigest()
+        remember_hash(tmp, sha)
+        why = None
         if fmt.startswith("parquet"):
             why = _parquet_mismatch(tmp, fmt, value)
-            if why:
-                raise ValueError(f"it would not round-trip exactly: {why}")
+        elif fmt.startswith("arrow"):
+            why = arrow_mismatch(as_frame(value, fmt), written)
+        if why:
+            raise ValueError(f"it would not round-trip exactly: {why}")
     except BaseException:
         _remove_if_exists(tmp)
         raise
-    return tmp
+    return tmp, sha
 
 
 def _parquet_mismatch(path: str, fmt: str, value: object) -> str | None:
@@ -239,7 +250,7 @@ def _manifest_bytes(stage: str, outputs: Mapping[str, OutputEntry]) -> bytes:
 
 def url_fs(url: str, action: str) -> tuple[Any, str]:
     """The fsspec filesystem and path for ``url``, or an ArtifactError saying what to install."""
-    protocol = url.split("://", 1)[0]
+    protocol = url_protocol(url)
     package = _PROTOCOL_PACKAGES.get(protocol)
     install = "pip install fsspec" + (f" {package}" if package else "")
     try:
@@ -313,7 +324,7 @@ def _load_one(inputs: Mapping[str, str], name: str, stage: str) -> object:
     path = os.fspath(inputs[name])
     fmt = format_of_path(path)
     if fmt is None:
-        exts = ", ".join(f".{format_ext(f)}" for f in ("parquet", "npy", "joblib", "json"))
+        exts = ", ".join(f".{format_ext(f)}" for f in ("arrow", "parquet", "npy", "joblib", "json"))
         raise ArtifactError(
             f"stage {stage!r}: input {name!r} is {path!r}, which is not an artifact file "
             f"cellops can read (expected {exts} or .pkl)"
@@ -323,7 +334,7 @@ def _load_one(inputs: Mapping[str, str], name: str, stage: str) -> object:
         "re-run the upstream stage with `cellops run`, or fix the path in cellops_inputs"
     )
     try:
-        if "://" in path:
+        if is_url(path):
             fs, remote = url_fs(path, "read input from")
             with fs.open(remote, "rb") as file:
                 return read_value(fmt, file)
@@ -351,6 +362,27 @@ def _load_one(inputs: Mapping[str, str], name: str, stage: str) -> object:
 # path -> (size, mtime_ns, inode) when its bytes last matched the hash it is named by: a
 # process checks each artifact once, again only when the file changed.
 _VERIFIED: dict[str, tuple[int, int, int]] = {}
+# The same fact kept on the file itself, for the next process (the stage that loads it): a
+# 1 GB hand-over would otherwise be hashed again by its reader, a second full read. Renames
+# keep it; any write changes the size or mtime it names, and the file is hashed again.
+_STAMP_ATTR = "user.cellops.sha256"
+
+
+def _file_stamp(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _stamp_text(sha: str, st: os.stat_result) -> bytes:
+    return f"{sha} {st.st_size} {st.st_mtime_ns}".encode("ascii")
+
+
+def remember_hash(path: str, sha: str) -> None:
+    """Record that the file at ``path`` has the sha256 ``sha`` (its writer just computed it)."""
+    st = os.stat(path)
+    _VERIFIED[path] = _file_stamp(st)
+    # A filesystem without user attributes only costs the reader a hash.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setxattr(path, _STAMP_ATTR, _stamp_text(sha, st))
 
 
 def verified(path: str, sha: str) -> bool:
@@ -359,11 +391,17 @@ def verified(path: str, sha: str) -> bool:
         st = os.stat(path)
     except OSError:
         return False
-    stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+    stamp = _file_stamp(st)
     if _VERIFIED.get(path) == stamp:
         return True
-    if not os.path.isfile(path) or hash_file(path) != sha:
-        return False
+    try:
+        recorded = os.getxattr(path, _STAMP_ATTR)
+    except (OSError, AttributeError):
+        recorded = b""
+    if recorded != _stamp_text(sha, st):
+        if not os.path.isfile(path) or hash_file(path) != sha:
+            return False
+        remember_hash(path, sha)
     _VERIFIED[path] = stamp
     return True
 

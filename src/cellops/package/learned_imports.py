@@ -20,9 +20,9 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from cellops import layout
 from cellops.fsutil import atomic_write
-from cellops.spec import PipelineSpec
+from cellops.package import layout
+from cellops.package.spec import PipelineSpec
 
 _lock = threading.Lock()  # parallel stages of one run update the same file
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from cellops.errors import CellopsError
 
 RUNTIME_ROOTS = ("cellops", "papermill", "ipykernel")
-# Serializer back ends: a DataFrame output is stored as parquet, a model with joblib.
+# Serializer back ends: a DataFrame output is stored with pyarrow, a model with joblib.
 COMPANIONS = {"pandas": ("pyarrow",), "sklearn": ("joblib",)}
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 

@@ -9,14 +9,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cellops import __version__, layout, learned_imports
+from cellops import __version__
+from cellops.analysis.digest import stage_facts
 from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
-from cellops.graph import PipelineGraph, StageFlow, build_graph
-from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
-from cellops.lock import distribution_modules, lock_text
-from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
-from cellops.spec import (
+from cellops.notebook.read import Notebook, dumps_notebook, read_notebook, split_lines
+from cellops.notebook.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
+from cellops.package import layout, learned_imports
+from cellops.package.graph import PipelineGraph, StageFlow, build_graph
+from cellops.package.spec import (
     EdgeSpec,
     Parameter,
     PipelineSpec,
@@ -26,9 +27,6 @@ from cellops.spec import (
     non_finite,
     param_text,
 )
-from cellops.stage_code import stage_facts
-from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
-from cellops.templating import render
 
 # Tags that only mean something to cellops are dropped from stage notebooks; others stay.
 _OWN_TAG = re.compile(
@@ -78,6 +76,9 @@ def check(analysis: Analysis) -> None:
 def _stage_notebook(
     a: Analysis, flow: StageFlow, spec: PipelineSpec, stage: StageSpec
 ) -> dict[str, Any]:
+    # Templating (jinja2) only when files are written: `cellops check` never needs it.
+    from cellops.templating import render
+
     nb = a.notebook
     params = [p for p in spec.parameters if p.name in flow.parameters]
     cells: list[dict[str, Any]] = [
@@ -211,6 +212,18 @@ def package_files(
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
     """``learned``: stage -> modules its kernel imported in the last local run; they are
     pinned too (what ``%matplotlib`` or a library's lazy import needs)."""
+    # The image context (pip configuration, Dockerfile templates) and the lock are only
+    # needed here, not on the analysis path that `cellops check` shares.
+    from cellops.image.context import (
+        DOCKERFILE,
+        DOCKERIGNORE,
+        base_for_lock,
+        dockerfile,
+        dockerignore,
+    )
+    from cellops.package.lock import lock_text
+    from cellops.templating import render
+
     spec = build_spec(a, name)
     files: dict[str, bytes] = {}
     modules: set[str] = set()
@@ -282,6 +295,8 @@ def promote(
     spec, files = package_files(a, pipeline_name, require, learned)
     replace_tree(target, files, marker=layout.SPEC_FILE)
     warnings = tuple(d for d in a.diagnostics if d.severity == "warning")
+    from cellops.package.lock import distribution_modules
+
     static = distribution_modules(m for f in a.graph.stages for m in f.imports)
     ran = runtime_imports(spec, learned)
     return PromoteResult(

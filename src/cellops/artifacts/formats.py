@@ -1,4 +1,4 @@
-"""How one value becomes one artifact file, and back (used by ``cellops.artifacts``).
+"""How one value becomes one artifact file, and back (used by ``cellops.artifacts.kernel``).
 
 Every stage kernel imports this module, and so does the CLI, so only the standard library is
 imported up front. A value of a third-party type can only exist once its library is loaded, so
@@ -20,7 +20,11 @@ from cellops.errors import ArtifactError
 
 # Format name -> file extension. The extension alone tells ``load_inputs`` how to read a file,
 # so no two formats may share one, and "series.parquet" must be tested before "parquet".
+# Frames are handed over as Arrow IPC (``artifacts.arrow``); the parquet formats stay readable
+# for the artifacts older packages wrote.
 FORMAT_EXTS: dict[str, str] = {
+    "arrow": "arrow",
+    "arrow-series": "series.arrow",
     "parquet": "parquet",
     "parquet-series": "series.parquet",
     "npy": "npy",
@@ -70,9 +74,9 @@ def choose_format(value: Any) -> str:
     if module.startswith("pandas"):
         pd = _loaded("pandas")
         if pd is not None and type(value) is pd.DataFrame:
-            return "parquet"
+            return "arrow"
         if pd is not None and type(value) is pd.Series:
-            return "parquet-series" if _series_column_name(value) is not None else "pickle"
+            return "arrow-series" if _series_column_name(value) is not None else "pickle"
     if module == "numpy":
         np = _loaded("numpy")
         if np is not None and type(value) is np.ndarray and not value.dtype.hasobject:
@@ -119,9 +123,19 @@ def _series_column_name(series: Any) -> str | None:
     return json.dumps(name)
 
 
-def write_value(value: Any, fmt: str, file: IO[bytes]) -> None:
+def as_frame(value: Any, fmt: str) -> Any:
+    """The frame a frame format stores for ``value`` (a Series becomes a one-column frame)."""
+    return value.to_frame(name=_series_column_name(value)) if fmt.endswith("-series") else value
+
+
+def write_value(value: Any, fmt: str, file: IO[bytes]) -> Any:
+    """Write ``value`` to ``file``; for the Arrow formats, returns the table written."""
+    if fmt in ("arrow", "arrow-series"):
+        from cellops.artifacts.arrow import write_arrow
+
+        return write_arrow(as_frame(value, fmt), file)
     if fmt in ("parquet", "parquet-series"):
-        frame = value if fmt == "parquet" else value.to_frame(name=_series_column_name(value))
+        frame = as_frame(value, fmt)
         # pandas warns when a conversion is lossy; the caller reads the file back and falls
         # back to pickle then, so the warning would only be noise in the notebook.
         with warnings.catch_warnings():
@@ -142,10 +156,16 @@ def write_value(value: Any, fmt: str, file: IO[bytes]) -> None:
         pickle.dump(value, file, protocol=5)
     else:
         format_ext(fmt)  # raises the unknown-format error
+    return None
 
 
 def read_value(fmt: str, source: str | IO[bytes]) -> object:
     """Read an artifact from a local path or an open binary file."""
+    if fmt in ("arrow", "arrow-series"):
+        from cellops.artifacts.arrow import read_arrow
+
+        frame = read_arrow(source)
+        return series_from_frame(frame) if fmt == "arrow-series" else frame
     if fmt in ("parquet", "parquet-series"):
         import pandas as pd
 
