@@ -72,6 +72,32 @@ def test_interactive_executions_are_recorded_with_cell_ids(tmp_path: Path) -> No
     assert env["python"].count(".") == 2 and "ipykernel" in env["packages"]
 
 
+def test_a_notebook_without_cell_ids_has_its_parameters_cell_found(tmp_path: Path) -> None:
+    """nbformat < 4.5 cells have no id; the kernel keys them as promote and the sidebar do."""
+    from cellops.notebook.read import derive_cell_ids
+
+    cells = [
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "lr = 0.1"},
+        {"cell_type": "code", "metadata": {}, "source": "loss = lr * 2"},
+    ]
+    nb = tmp_path / "old.ipynb"
+    nb.write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}),
+        encoding="utf-8",
+    )
+    params_id, train_id = derive_cell_ids(cells)
+    db = tmp_path / ".cellops" / "tracking.db"
+    with kernel(db, notebook=nb) as (_, kc):
+        time.sleep(0.5)
+        execute(kc, "lr = 0.1", params_id)
+        execute(kc, "loss = lr * 2", train_id)
+    frame = query.executions(db, notebook=nb)
+    assert list(frame["cell_id"]) == [params_id, train_id]
+    params = query.params(db, notebook=nb)
+    mine = params[params["execution_id"] == int(frame["id"].iloc[1])].set_index("name")
+    assert mine.loc["lr", "value"] == 0.1 and mine.loc["lr", "source"] == "parameters"
+
+
 def test_opt_out_records_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CELLOPS_TRACKING", "0")
     db = tmp_path / "tracking.db"

@@ -46,6 +46,17 @@ def print_promote(result: PromoteResult, out: TextIO = sys.stdout) -> None:
         print(f"  {s.notebook}{after}", file=out)
     for line in result.folder:
         print(line, file=out)
+    if result.runtime_only:
+        print(
+            "pinned from the last run's imports (not in the code): "
+            + ", ".join(result.runtime_only),
+            file=out,
+        )
+    if result.static_only:
+        print(
+            "pinned from the code, not imported in the last run: " + ", ".join(result.static_only),
+            file=out,
+        )
     if result.warnings:
         print("warnings:", file=out)
         _diagnostics(result.warnings, out)

@@ -53,6 +53,14 @@ def prepared_input(executed: Path) -> Path:
     return executed.with_name(PREPARED_INPUT.format(stage=executed.stem))
 
 
+TRACE_FILE = ".{stage}.trace.json"  # next to the executed notebook: what the stage used
+
+
+def trace_file(executed: Path) -> Path:
+    """Where a stage's kernel writes the files, listings and modules it used (``run.trace``)."""
+    return executed.with_name(TRACE_FILE.format(stage=executed.stem))
+
+
 def state_dir(package: Path) -> Path:
     return package / STATE_DIR
 
@@ -71,6 +79,16 @@ def cache_dir(package: Path) -> Path:
 
 def artifacts_dir(package: Path) -> Path:
     return state_dir(package) / SHARED_ARTIFACTS
+
+
+def hash_cache(package: Path) -> Path:
+    """Content hashes of the files stages read, reused while size, mtime and inode hold."""
+    return state_dir(package) / "hashes.json"
+
+
+def learned_imports(package: Path) -> Path:
+    """The top-level modules each stage imported from distributions in its last local run."""
+    return state_dir(package) / "imports.json"
 
 
 def run_stage_notebook(package: Path, stage: str) -> Path:

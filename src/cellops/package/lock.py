@@ -177,6 +177,21 @@ def _wanted(requirement: str) -> str | None:
     return canonical(m.group(1))
 
 
+def module_distributions(dists: dict[str, Dist] | None = None) -> dict[str, list[Dist]]:
+    """top-level module -> the installed distributions that provide it."""
+    by_module: dict[str, list[Dist]] = {}
+    for d in (installed() if dists is None else dists).values():
+        for mod in d.modules:
+            by_module.setdefault(mod, []).append(d)
+    return by_module
+
+
+def distribution_modules(modules: Iterable[str]) -> set[str]:
+    """Those of ``modules`` that an installed distribution provides (not stdlib, not local)."""
+    by_module = module_distributions()
+    return {m for m in modules if m in by_module and m not in sys.stdlib_module_names}
+
+
 def pinned_requirements(modules: Iterable[str], required: Iterable[str] = ()) -> list[str]:
     """``name==version`` lines, sorted, for the modules' distributions, the ``required``
     distributions (what no import names, such as s3fs for an export's storage) and their
@@ -189,15 +204,12 @@ def pinned_requirements(modules: Iterable[str], required: Iterable[str] = ()) ->
             f"--require {', '.join(missing)}: not installed in this environment, so there is no "
             f"version to pin; pip install {names}, then promote again"
         )
-    by_module: dict[str, list[str]] = {}
-    for d in dists.values():
-        for mod in d.modules:
-            by_module.setdefault(mod, []).append(d.name)
+    by_module = module_distributions(dists)
     roots: set[str] = set(RUNTIME_ROOTS) | {canonical(r) for r in required}
     for module in modules:
         if module in sys.stdlib_module_names:
             continue
-        roots.update(by_module.get(module, []))
+        roots.update(d.name for d in by_module.get(module, []))
         roots.update(COMPANIONS.get(module, ()))
     seen: set[str] = set()
     todo = sorted(roots)

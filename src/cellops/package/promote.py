@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
 from cellops.notebook.read import Notebook, dumps_notebook, read_notebook, split_lines
 from cellops.notebook.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
-from cellops.package import layout
+from cellops.package import layout, learned_imports
 from cellops.package.folder import (
     DEFAULT_LIMITS,
     CarryLimits,
@@ -60,6 +60,10 @@ class PromoteResult:
     files: tuple[str, ...]
     warnings: tuple[Diagnostic, ...]
     folder: tuple[str, ...] = ()  # the report on the notebook's folder (carried, referenced)
+    # Modules of installed distributions in the lock: seen only in the code, or only in the
+    # last local run's stage kernels (``learned_imports``; empty before the first run).
+    static_only: tuple[str, ...] = ()
+    runtime_only: tuple[str, ...] = ()
 
 
 def analyse(nb: Notebook) -> Analysis:
@@ -209,8 +213,14 @@ def build_spec(a: Analysis, name: str) -> PipelineSpec:
 
 
 def package_files(
-    a: Analysis, name: str, require: Sequence[str] = (), folder: FolderPlan | None = None
+    a: Analysis,
+    name: str,
+    require: Sequence[str] = (),
+    folder: FolderPlan | None = None,
+    learned: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
+    """``learned``: stage -> modules its kernel imported in the last local run; they are
+    pinned too (what ``%matplotlib`` or a library's lazy import needs)."""
     # The image context (pip configuration, Dockerfile templates) and the lock are only
     # needed here, not on the analysis path that `cellops check` shares.
     from cellops.image.context import (
@@ -237,6 +247,7 @@ def package_files(
         modules.update(flow.imports)
     spec = replace(spec, stages=tuple(stages))
     files[layout.SPEC_FILE] = dumps(spec).encode()
+    modules.update(runtime_imports(spec, learned or {}))
     lock = lock_text(sorted(modules), require)
     files[layout.LOCK_FILE] = lock.encode()
     files[DOCKERFILE] = dockerfile(spec, base_for_lock(lock)).encode()
@@ -259,6 +270,11 @@ def folder_sources(a: Analysis) -> list[tuple[str, str]]:
         for c, role in zip(a.notebook.cells, a.tagged.roles, strict=True)
         if c.cell_type == "code" and role != "skip"
     ]
+
+
+def runtime_imports(spec: PipelineSpec, learned: Mapping[str, Sequence[str]]) -> set[str]:
+    """What the stages of ``spec`` imported in their last local run (stages gone are not)."""
+    return {m for s in spec.stages for m in learned.get(s.name, ())}
 
 
 def default_output(notebook: str | Path) -> Path:
@@ -308,10 +324,23 @@ def promote(
         plan = plan_folder(
             Path(nb.path).parent, folder_sources(a), seen=seen, exclude=[target], limits=limits
         )
-    spec, files = package_files(a, pipeline_name, require, plan)
+    learned = learned_imports.read(target)
+    spec, files = package_files(a, pipeline_name, require, plan, learned)
     replace_tree(target, files, marker=layout.SPEC_FILE)
     warnings = tuple(d for d in a.diagnostics if d.severity == "warning")
     report: tuple[str, ...] = ()
     if plan is not None:
         report = tuple(folder_report(plan.folder, target, plan.outside, limits))
-    return PromoteResult(target, spec, tuple(sorted(files)), warnings, report)
+    from cellops.package.lock import distribution_modules
+
+    static = distribution_modules(m for f in a.graph.stages for m in f.imports)
+    ran = runtime_imports(spec, learned)
+    return PromoteResult(
+        target,
+        spec,
+        tuple(sorted(files)),
+        warnings,
+        report,
+        static_only=tuple(sorted(static - ran)) if ran else (),
+        runtime_only=tuple(sorted(distribution_modules(ran) - static)),
+    )

@@ -2,8 +2,10 @@
 
 A stage's key covers what can change its outputs: its normalised code's digest (comments,
 blank lines and markdown do not count; ``run.context``), the values of the parameters it
-reads, the hashes of its inputs, the requirements lock and the kernel. Entries are small JSON
-files written atomically, so a crash leaves either the old entry or the new one.
+reads, the hashes of its inputs, the requirements lock and the kernel. What the stage read
+and imported at run time (files, folder listings, local modules) is known only after it ran:
+the entry keeps it (``run.reads``) and is a hit only while all of it hashes the same. Entries
+are small JSON files written atomically, so a crash leaves either the old entry or the new one.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import Any
 from cellops.fsutil import atomic_write
 from cellops.package import layout
 from cellops.package.spec import PipelineSpec, StageSpec
+from cellops.run.reads import Reads
 
 # 2: the code enters the key as the digest promote stored, not as the normalised text.
-KEY_VERSION = 2
+# 3: entries also hold the files and modules the stage used, checked before reuse.
+KEY_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,29 @@ class Cache:
     def notebook_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.ipynb"
 
-    def get(self, key: str) -> dict[str, Output] | None:
+    def get(
+        self, key: str, *, fresh: bool = False
+    ) -> tuple[dict[str, Output], Reads | None] | None:
+        """The entry's outputs and what the run that made them used; None without both (an
+        entry written before reads were recorded cannot be checked: a miss). ``fresh``: the
+        entry was written a moment ago by this scheduler, so it needs no reads."""
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             return None
-        return outputs_from_dict(data.get("outputs", {}))
+        reads = Reads.from_dict(data.get("reads"))
+        if reads is None and not fresh:
+            return None
+        return outputs_from_dict(data.get("outputs", {})), reads
 
-    def put(self, key: str, stage: str, outputs: dict[str, Output], notebook: Path | None) -> None:
+    def put(
+        self,
+        key: str,
+        stage: str,
+        outputs: dict[str, Output],
+        notebook: Path | None,
+        reads: Reads | None,
+    ) -> None:
         if notebook is not None and notebook.exists():
             dest = self.notebook_path(key)
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -96,8 +115,7 @@ class Cache:
             except OSError:
                 tmp.write_bytes(notebook.read_bytes())
             os.replace(tmp, dest)
-        entry = {
-            "stage": stage,
-            "outputs": outputs_to_dict(outputs),
-        }
+        entry: dict[str, Any] = {"stage": stage, "outputs": outputs_to_dict(outputs)}
+        if reads is not None:
+            entry["reads"] = reads.to_dict()
         atomic_write(self._path(key), json.dumps(entry, indent=1, sort_keys=True))

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TextIO
 
 from cellops.artifacts.kernel import ArtifactStore, format_ext
 from cellops.artifacts.stores import Store, join, read_manifest, remove_work
-from cellops.package import layout
+from cellops.package import layout, learned_imports
 from cellops.package.spec import StageSpec
 from cellops.run import liveness
 from cellops.run import record as records
@@ -31,6 +31,8 @@ from cellops.run.cache import (
 )
 from cellops.run.context import PackageContext, StageTask
 from cellops.run.executor import Executor, attempts_for, execute_with_retries
+from cellops.run.prelude import preloaded
+from cellops.run.reads import Hashes, Reads, changed, from_trace
 from cellops.run.record import RunRecord, StageError
 from cellops.run.terminal import PlainLines
 
@@ -102,6 +104,7 @@ class PackageRun:
         self.store: Store = store or ArtifactStore(layout.artifacts_dir(self.package))
         self.work_root = work_root or str(layout.run_outputs(self.dir))
         self.outputs: dict[str, dict[str, Output]] = {}
+        self.hashes = Hashes(layout.hash_cache(self.package))
         self.save_lock = threading.Lock()
         width = max(len(s.name) for s in self.spec.stages)
         self.progress: Reporter = Progress(out, options.quiet, width)
@@ -112,6 +115,7 @@ class PackageRun:
         # and the 'latest' pointer consistent.
         with self.save_lock:
             records.save(self.package, self.rec, latest=self.options.mark_latest)
+        self.hashes.save()
 
     def input_hashes(self, stage: StageSpec) -> dict[str, str]:
         return {n: self.outputs[src][n].sha256 for n, src in sorted(stage.inputs.items())}
@@ -135,7 +139,9 @@ class PackageRun:
             shutil.copyfile(source, dest)
 
     # -- reuse without running -----------------------------------------------------------
-    def try_reuse(self, stage: StageSpec) -> bool:
+    def try_reuse(self, stage: StageSpec, *, fresh: bool = False) -> bool:
+        """``fresh``: the scheduler has just executed this key for another run of a sweep;
+        its entry is taken as it is (an executor that records no reads, Dask, shares it too)."""
         srec = self.rec.stages[stage.name]
         srec.inputs = self.input_hashes(stage)
         key = cache_key(
@@ -147,20 +153,27 @@ class PackageRun:
             self.lock_sha,
         )
         srec.cache_key = key
-        found: dict[str, Output] | None = None
+        found: tuple[dict[str, Output], Reads | None] | None = None
         if self.previous is not None:
             old = self.previous.stages.get(stage.name)
-            if old and old.status in ("done", "cached") and old.cache_key == key:
-                found = outputs_from_dict(old.outputs)
+            reads = Reads.from_dict(old.reads) if old else None
+            if old and old.status in ("done", "cached") and old.cache_key == key and reads:
+                found = outputs_from_dict(old.outputs), reads
         if found is None and self.options.use_cache and stage.options.cache:
-            found = self.cache.get(key)
-        if found is None or not self.artifacts_exist(found):
+            found = self.cache.get(key, fresh=fresh)
+        if found is None or not self.artifacts_exist(found[0]):
             return False
-        self.outputs[stage.name] = found
+        outputs, reads = found
+        what = None if fresh or reads is None else changed(reads, self.package, self.hashes)
+        if what is not None:
+            self.progress.line(f"  {stage.name}: {what} changed since its last run")
+            return False
+        self.outputs[stage.name] = outputs
         srec.status = "cached"
         srec.cache_hit = True
         srec.duration = 0.0
-        srec.outputs = outputs_to_dict(found)
+        srec.outputs = outputs_to_dict(outputs)
+        srec.reads = reads.to_dict() if reads else None
         cached_nb = self.cache.notebook_path(key)
         if cached_nb.exists():
             srec.notebook = layout.stage_notebook(stage.name)
@@ -229,7 +242,38 @@ class PackageRun:
     def attempts(self, stage: StageSpec) -> int:
         return attempts_for(stage.options.retries, self.options.retries)
 
+    def traced(self, stage: StageSpec, work: str, executed: Path) -> Reads | None:
+        """What the stage's kernel recorded it read and imported, hashed; filed in the record."""
+        trace = layout.trace_file(executed)
+        excluded = [str(layout.state_dir(self.package)), str(self.dir), work]
+        if stage.inputs:
+            excluded += self.input_paths(stage).values()
+        ahead = preloaded(self.context.imports[stage.name])
+        reads = from_trace(trace, self.package, excluded, self.hashes, ahead)
+        trace.unlink(missing_ok=True)
+        self.rec.stages[stage.name].reads = reads.to_dict() if reads else None
+        if reads is not None:
+            learned_imports.remember(self.package, self.spec, stage.name, reads.imported)
+            self._say_unpinned(stage, reads)
+        return reads
+
+    def _say_unpinned(self, stage: StageSpec, reads: Reads) -> None:
+        """An image built from this package would miss what the stage imported unseen."""
+        try:
+            lock = (self.package / layout.LOCK_FILE).read_text(encoding="utf-8")
+        except OSError:
+            return
+        pinned = {line.partition("==")[0].strip().lower() for line in lock.splitlines()}
+        missing = sorted(d for d in reads.distributions if d not in pinned)
+        if missing:
+            self.progress.line(
+                f"  {stage.name} imported {', '.join(missing)}, which {layout.LOCK_FILE} does "
+                "not pin (a magic or a lazy import): promote again to pin it",
+                always=True,
+            )
+
     def collect(self, stage: StageSpec, work: str, executed: Path) -> dict[str, Output]:
+        reads = self.traced(stage, work, executed)
         outputs: dict[str, Output] = {}
         if stage.outputs:
             manifest = read_manifest(work)
@@ -240,7 +284,8 @@ class PackageRun:
                 outputs[name] = Output(sha, ext)
             remove_work(work)
         if stage.options.cache:
-            self.cache.put(self.rec.stages[stage.name].cache_key, stage.name, outputs, executed)
+            key = self.rec.stages[stage.name].cache_key
+            self.cache.put(key, stage.name, outputs, executed, reads)
         return outputs
 
     def finish(self, stage: StageSpec, fut: Any, done: set[str], failed: list[str]) -> None:

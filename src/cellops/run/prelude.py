@@ -26,10 +26,14 @@ SAFE = frozenset(
 )
 
 
+def preloaded(imported: Iterable[str]) -> set[str]:
+    """The modules among ``imported`` that the prelude imports ahead of the stage."""
+    return {m for m in imported if m.split(".")[0] in SAFE}
+
+
 def prelude_code(imported: Iterable[str]) -> str:
     """Import statements for the safe libraries among the modules the stages import."""
-    modules = {m for m in imported if m.split(".")[0] in SAFE}
-    lines = [f"import {m}" for m in sorted(modules)]
+    lines = [f"import {m}" for m in sorted(preloaded(imported))]
     lines.append("import cellops.artifacts.kernel")
     # Stage kernels record the notebook's cells in the tracking store (cellops.tracking); the
     # runner sends each cell's id, run and stage with it. No name is left in the namespace.

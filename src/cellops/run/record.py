@@ -1,7 +1,8 @@
 """Run records: ``.cellops/runs/RUN_ID/run.json``, rewritten atomically as the run progresses.
 
 The record is what the CLI, the sidebar and ``--resume`` read: status, parameters, and for each
-stage its state, duration, cache hit, input and output hashes, executed notebook and error.
+stage its state, duration, cache hit, input and output hashes, executed notebook, error and
+the files, modules and distributions it used (provenance).
 Records are history: resuming a finished run starts a new run (``resumed_from``) instead of
 rewriting it. A record says ``running`` only while its runner lives: it stores the runner's PID
 and start time, and a reader finding the runner gone files the run as ``interrupted``.
@@ -47,6 +48,9 @@ class StageRecord:
     inputs: dict[str, str] = field(default_factory=dict)  # name -> sha256
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> sha256, ext
     error: StageError | None = None
+    # What the execution that made the outputs read and imported (``run.reads.Reads``, see
+    # docs/provenance.md); None when it is not known.
+    reads: dict[str, Any] | None = None
 
 
 @dataclass

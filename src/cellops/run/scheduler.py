@@ -114,7 +114,7 @@ class Scheduler:
         error = self.runs[i].rec.stages[stage.name].error
         for j, other in self.waiting.pop(key, []):
             self.dirty.add(j)
-            if error is None and self.runs[j].try_reuse(other):
+            if error is None and self.runs[j].try_reuse(other, fresh=True):
                 self.done[j].add(other.name)
             elif error is not None:
                 # Same code, parameters and inputs: it would fail the same way (after the

@@ -210,7 +210,7 @@ class _OneStage(PackageRun):
     def save(self) -> None:
         pass
 
-    def try_reuse(self, stage: StageSpec) -> bool:
+    def try_reuse(self, stage: StageSpec, *, fresh: bool = False) -> bool:
         return False
 
     def input_paths(self, stage: StageSpec) -> dict[str, str]:
@@ -226,6 +226,7 @@ class _OneStage(PackageRun):
         return self.attempt_count
 
     def collect(self, stage: StageSpec, work: str, executed: Path) -> dict[str, Output]:
+        layout.trace_file(executed).unlink(missing_ok=True)  # no cache here to check it for
         return {}
 
 

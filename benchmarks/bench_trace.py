@@ -1,0 +1,246 @@
+"""What run-time tracing costs (issue 12 item 5).
+
+(a) A fully cached run of a one-stage pipeline that globbed and read 1 GB of input data in
+200 files, against the same pipeline whose data folder is empty, taking turns, medians of 7:
+the difference is what checking the recorded files costs (200 stats, the hash cache), target
+at most 50 ms. The data is written once into a temporary folder and removed afterwards.
+
+(b) The first-run cost of recording on the example (wine_fanout, 5 stages): the time of the
+stages' own cells with the recorder on and off (``CELLOPS_TRACE=0``), plus the recorder's own
+cells, from papermill's per-cell durations in the executed notebooks; runs taking turns,
+medians of 2 (a wine run takes 15-20 s here); target at most 2% of the stages' time.
+
+``python bench_trace.py cached`` or ``recording`` measures one part (each under two minutes);
+``--quick`` uses 20 files of 1 MiB while developing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from _common import EXAMPLES, Row, cellops, report, run, side_by_side, tempdir, write_notebook
+
+FILES = 200
+FILE_MB = 5  # 200 x 5 MiB = 1000 MiB
+CACHED_RUNS = 7
+FIRST_RUNS = 2
+OVERHEAD_TARGET = 0.050
+RECORDING_TARGET = 0.02
+QUICK = "--quick" in sys.argv  # a small size while developing
+
+
+def _reader_notebook() -> dict[str, object]:
+    source = (
+        "import glob\n"
+        "size = 0\n"
+        "for path in sorted(glob.glob('data/*.bin')):\n"
+        "    with open(path, 'rb') as fh:\n"
+        "        size += len(fh.read())\n"
+        "print('bytes', size)"
+    )
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "read",
+                "metadata": {"tags": ["stage:read"]},
+                "execution_count": None,
+                "outputs": [],
+                "source": source,
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _write_data(folder: Path, files: int, size: int) -> None:
+    folder.mkdir(parents=True)
+    block = os.urandom(size)
+    for i in range(files):
+        # Each file different (its number first), without generating 1 GB of randomness.
+        (folder / f"part-{i:03d}.bin").write_bytes(i.to_bytes(4, "big") + block[4:])
+
+
+def cached_overhead(tmp: Path) -> list[Row]:
+    nb = write_notebook(_reader_notebook(), tmp / "reader.ipynb")
+    files, size = (20, 1 << 20) if QUICK else (FILES, FILE_MB << 20)
+    packages = {}
+    for name in ("with-data", "no-data"):
+        pkg = tmp / name
+        run(cellops("promote", nb, "-o", pkg))
+        (pkg / "data").mkdir()
+        packages[name] = pkg
+    (packages["with-data"] / "data").rmdir()
+    _write_data(packages["with-data"] / "data", files, size)
+    for pkg in packages.values():
+        run(cellops("run", pkg))  # the first run: executes, records and hashes
+    times = side_by_side({n: cellops("run", p) for n, p in packages.items()}, CACHED_RUNS)
+    for name, pkg in packages.items():
+        runs = pkg / ".cellops" / "runs"
+        latest = (runs / "latest").read_text(encoding="utf-8").strip()
+        stage = json.loads((runs / latest / "run.json").read_text(encoding="utf-8"))["stages"]
+        # Cached, with every data file checked (not taken for granted).
+        assert stage["read"]["status"] == "cached", name
+        assert len(stage["read"]["reads"]["files"]) == (files if name == "with-data" else 0)
+    check = _check_time(packages["with-data"])
+    gb = files * size / 1e9
+    extra = times["with-data"] - times["no-data"]
+    return [
+        Row(
+            f"(a) `cellops run`, cached, stage read {gb:.2f} GB in {files} files",
+            times["with-data"],
+            note=f"median of {CACHED_RUNS}, whole CLI process",
+        ),
+        Row("(a) the same pipeline, no data files", times["no-data"], note="the same runs"),
+        Row(
+            "(a) what the recorded files add to a cached run",
+            extra,
+            target=OVERHEAD_TARGET,
+            note="difference of the medians",
+        ),
+        Row(
+            f"(a) checking the {files} recorded files, in process",
+            check,
+            target=OVERHEAD_TARGET,
+            note="median of 21: load .cellops/hashes.json, stat and compare every file",
+        ),
+    ]
+
+
+def _check_time(package: Path) -> float:
+    """The cost the cached run pays for the data, without process start-up and its noise."""
+    import time
+
+    from cellops.run.reads import Hashes, Reads, changed
+
+    runs = package / ".cellops" / "runs"
+    latest = (runs / "latest").read_text(encoding="utf-8").strip()
+    record = json.loads((runs / latest / "run.json").read_text(encoding="utf-8"))
+    reads = Reads.from_dict(record["stages"]["read"]["reads"])
+    assert reads is not None
+    times = []
+    for _ in range(21):
+        start = time.perf_counter()
+        assert changed(reads, package, Hashes(package / ".cellops" / "hashes.json")) is None
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _cell_times(executed: Path) -> tuple[float, float]:
+    """(the stage's own cells, the recorder's cells) in seconds, from papermill's metadata."""
+    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    own = recorder = 0.0
+    for cell in cells:
+        meta = cell.get("metadata", {})
+        took = float((meta.get("papermill") or {}).get("duration") or 0.0)
+        if (meta.get("cellops") or {}).get("generated") == "trace":
+            recorder += took  # the start; writing the trace shares the metrics cell
+        elif "source_index" in (meta.get("cellops") or {}):
+            own += took
+    return own, recorder
+
+
+def first_run_cost(tmp: Path) -> list[Row]:
+    pkg = tmp / "wine"
+    run(cellops("promote", EXAMPLES / "wine_fanout.ipynb", "-o", pkg))
+    samples: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
+    for i in range(FIRST_RUNS):
+        for mode in ("on", "off"):
+            env = {**os.environ, "CELLOPS_TRACE": "1" if mode == "on" else "0"}
+            run_id = f"bench-{mode}-{i + 1}"
+            argv = cellops("run", pkg, "--no-cache", "--run-id", run_id)
+            proc = subprocess.run([str(a) for a in argv], env=env, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stdout + proc.stderr)
+            stages = pkg / ".cellops" / "runs" / run_id / "stages"
+            own = rec = 0.0
+            for executed in stages.glob("*.ipynb"):
+                if executed.name.startswith("."):
+                    continue
+                a, b = _cell_times(executed)
+                own, rec = own + a, rec + b
+            samples[mode].append((own, rec))
+    on_own = statistics.median(s[0] for s in samples["on"])
+    on_rec = statistics.median(s[1] for s in samples["on"])
+    off_own = statistics.median(s[0] for s in samples["off"])
+    cost = (on_own - off_own + on_rec) / off_own
+    return [
+        Row(
+            "(b) wine_fanout stages' own cells, recorder off",
+            off_own,
+            note=f"median of {FIRST_RUNS} runs, sum over 5 stages",
+        ),
+        Row("(b) the same, recorder on", on_own, note="taking turns with the runs above"),
+        Row("(b) the recorder's own cell (start)", on_rec, note="sum"),
+        Row(
+            "(b) recording cost, share of the stages' time",
+            cost * 100,
+            unit="%",
+            target=RECORDING_TARGET * 100,
+            note="(on - off + recorder cells) / off",
+        ),
+    ]
+
+
+_IN_PROCESS = """
+import json, sys, tempfile, time
+sys.argv = ["wine"]
+nb = json.load(open(sys.argv_path))
+code = "\\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+start = time.perf_counter()
+if MODE == "on":
+    from cellops.run import trace
+    trace.start()
+exec(compile(code, "wine", "exec"), {"__name__": "__main__"})
+if MODE == "on":
+    trace.stop(tempfile.mktemp())
+print(time.perf_counter() - start)
+"""
+
+
+def in_process_cost(runs: int = 7) -> list[Row]:
+    """The example's code in one interpreter, recorder on and off, taking turns: the hook's
+    and the trace's cost without kernels, papermill and their round trips."""
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    nb = EXAMPLES / "wine_fanout.ipynb"
+    for i in range(-1, runs):
+        for mode in ("on", "off"):
+            script = f"MODE = {mode!r}\n" + _IN_PROCESS.replace("sys.argv_path", repr(str(nb)))
+            out = run([sys.executable, "-c", script]).stdout.strip().splitlines()[-1]
+            if i >= 0:
+                times[mode].append(float(out))
+    on, off = statistics.median(times["on"]), statistics.median(times["off"])
+    return [
+        Row("(b') wine_fanout's code in one process, recorder off", off, note=f"median of {runs}"),
+        Row("(b') the same, recorder on", on, note="taking turns, imports included"),
+        Row(
+            "(b') recording cost in process, share",
+            (on - off) / off * 100,
+            unit="%",
+            target=RECORDING_TARGET * 100,
+            note="(on - off) / off",
+        ),
+    ]
+
+
+def measure(parts: tuple[str, ...] = ("cached", "recording")) -> list[Row]:
+    rows: list[Row] = []
+    for part, how in (("cached", cached_overhead), ("recording", first_run_cost)):
+        if part in parts:
+            with tempdir() as tmp:
+                rows += how(tmp)
+    if "in-process" in parts:
+        rows += in_process_cost()
+    return rows
+
+
+if __name__ == "__main__":
+    chosen = tuple(a for a in sys.argv[1:] if not a.startswith("-"))
+    report("trace", measure(chosen or ("cached", "recording")))

@@ -1,0 +1,236 @@
+"""Runner side of tracing: what a stage read and imported, hashed, and checked on the next run.
+
+A stage's kernel writes the raw trace (``run.trace``); ``from_trace`` turns it into ``Reads``:
+every file read and folder listed with a content hash, every local module imported with the
+hash of its normalised source (a comment-only edit changes nothing, as for cell code), every
+distribution imported with its version. The cache entry and the run record keep them; a
+cached result is reused only while ``changed`` finds nothing (a changed or missing file, an
+edited module).
+
+Hashing stays cheap through ``Hashes``, a small stat cache in ``.cellops/hashes.json``: a
+file's hash is reused while its size, mtime_ns and inode are unchanged (git's index does the
+same). The shape of ``Reads.to_dict`` is documented in docs/provenance.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cellops.fsutil import atomic_write
+
+FILE, LISTING, MODULE = "file", "listing", "module"
+# A file changed this recently may change again within the same mtime tick without its stat
+# changing (git's "racily clean" entries): its hash is not remembered until it has settled.
+_SETTLED_NS = 2_000_000_000
+_CHUNK = 1 << 20
+
+
+def _file_digest(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _listing_digest(path: str) -> str:
+    return hashlib.sha256("\n".join(sorted(os.listdir(path))).encode()).hexdigest()
+
+
+def _module_digest(path: str) -> str:
+    from cellops.analysis.cells import normalize_code
+
+    data = Path(path).read_bytes()
+    try:
+        text = normalize_code(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_DIGESTS = {FILE: _file_digest, LISTING: _listing_digest, MODULE: _module_digest}
+
+
+class Hashes:
+    """Content hashes by (kind, path), reused while (size, mtime_ns, inode) hold.
+
+    Loaded on first use; a damaged or foreign file is ignored and rebuilt. Thread-safe:
+    parallel stages hash through one instance.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, list[Any]] | None = None
+        self.dirty = False
+        self.lock = threading.Lock()
+
+    def _load(self) -> dict[str, list[Any]]:
+        if self.entries is None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = None
+            ok = isinstance(data, dict) and all(
+                isinstance(v, list) and len(v) == 4 for v in data.values()
+            )
+            self.entries = data if ok else {}
+        return self.entries
+
+    def digest(self, kind: str, path: str) -> str:
+        """The hash of ``path`` as ``kind``; "" when it does not exist or cannot be read."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return ""
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        key = f"{kind}:{path}"
+        with self.lock:
+            hit = self._load().get(key)
+        if hit is not None and hit[:3] == stamp:
+            return str(hit[3])
+        try:
+            sha = _DIGESTS[kind](path)
+        except OSError:
+            return ""
+        with self.lock:
+            entries = self._load()
+            if time.time_ns() - st.st_mtime_ns > _SETTLED_NS:
+                entries[key] = [*stamp, sha]
+                self.dirty = True
+            elif key in entries:
+                del entries[key]
+                self.dirty = True
+        return sha
+
+    def save(self) -> None:
+        with self.lock:
+            if not self.dirty or self.entries is None:
+                return
+            text = json.dumps(self.entries, separators=(",", ":"), sort_keys=True)
+            self.dirty = False
+        with contextlib.suppress(OSError):  # only speed is lost
+            atomic_write(self.path, text)
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What one execution of a stage used. Paths inside the package are relative to it."""
+
+    files: Mapping[str, str] = field(default_factory=dict)  # path -> sha256 of the bytes
+    listings: Mapping[str, str] = field(default_factory=dict)  # folder -> sha256 of its names
+    modules: Mapping[str, Module] = field(default_factory=dict)  # local module -> file, hash
+    distributions: Mapping[str, str] = field(default_factory=dict)  # name -> version
+    imported: tuple[str, ...] = ()  # top-level modules imported from distributions
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": dict(sorted(self.files.items())),
+            "listings": dict(sorted(self.listings.items())),
+            "modules": {
+                n: {"path": m.path, "sha256": m.sha256} for n, m in sorted(self.modules.items())
+            },
+            "distributions": dict(sorted(self.distributions.items())),
+            "imported": list(self.imported),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Reads | None:
+        """None for anything that is not a complete record (an older entry: never reused)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(
+                files={str(k): str(v) for k, v in data["files"].items()},
+                listings={str(k): str(v) for k, v in data["listings"].items()},
+                modules={
+                    str(n): Module(str(m["path"]), str(m["sha256"]))
+                    for n, m in data["modules"].items()
+                },
+                distributions={str(k): str(v) for k, v in data.get("distributions", {}).items()},
+                imported=tuple(str(m) for m in data.get("imported", ())),
+            )
+        except (KeyError, TypeError, AttributeError):
+            return None
+
+
+def _shown(path: str, package: Path) -> str:
+    rel = os.path.relpath(path, package)
+    return path if rel.startswith("..") else rel
+
+
+def _absolute(shown: str, package: Path) -> str:
+    return shown if os.path.isabs(shown) else os.path.normpath(os.path.join(package, shown))
+
+
+def changed(reads: Reads, package: Path, hashes: Hashes) -> str | None:
+    """The first file, folder or module that no longer hashes as recorded, or None."""
+    for kind, recorded in ((FILE, reads.files), (LISTING, reads.listings)):
+        for shown, sha in recorded.items():
+            if hashes.digest(kind, _absolute(shown, package)) != sha:
+                return shown
+    for name, module in reads.modules.items():
+        if hashes.digest(MODULE, _absolute(module.path, package)) != module.sha256:
+            return f"module {name} ({module.path})"
+    return None
+
+
+def _versions(modules: Iterable[str]) -> dict[str, str]:
+    from cellops.package.lock import module_distributions
+
+    by_module = module_distributions()
+    return dict(sorted((d.name, d.version) for m in modules for d in by_module.get(m, [])))
+
+
+def from_trace(
+    trace: Path,
+    package: Path,
+    excluded: Iterable[str],
+    hashes: Hashes,
+    preloaded: Iterable[str] = (),
+) -> Reads | None:
+    """The hashed ``Reads`` of the trace a stage kernel wrote; None when there is none.
+
+    ``excluded``: absolute paths (and folders) that are not the stage's data: the package's
+    state (its input artifacts, already in the key by hash; its own executed notebook).
+    ``preloaded``: modules the kernel imported for the stage before it began (the warm
+    kernels' prelude), so the stage's own import of them raised no event.
+    """
+    try:
+        data = json.loads(trace.read_text(encoding="utf-8"))
+        files, listings = list(data["files"]), list(data["listings"])
+        local = dict(data["modules"])
+        imported = {str(m) for m in data["distributions"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    imported.update(m.split(".")[0] for m in preloaded)
+    skip = tuple(os.path.normpath(p) for p in excluded)
+    prefixes = tuple(os.path.join(p, "") for p in skip)
+
+    def kept(path: str) -> bool:
+        return path not in skip and not path.startswith(prefixes)
+
+    return Reads(
+        files={_shown(f, package): hashes.digest(FILE, f) for f in files if kept(f)},
+        listings={_shown(d, package): hashes.digest(LISTING, d) for d in listings if kept(d)},
+        modules={
+            str(name): Module(_shown(path, package), hashes.digest(MODULE, path))
+            for name, path in local.items()
+        },
+        distributions=_versions(imported) if imported else {},
+        imported=tuple(sorted(imported)),
+    )
