@@ -22,6 +22,9 @@ import { isExecutedNotebook, RunNotebookDrive, showAsRecord } from './rundrive';
 // The sidebar's icon must be in the left area from the start, so it is built at activation.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CellopsSidebar } from './sidebar';
+// The restorer reopens saved runs and sweep views through their commands at start.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { addPackageViews } from './views';
 
 /**
  * The cellops sidebar, its commands (palette, cell context menu), settings and the notebook
@@ -54,10 +57,18 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(sidebar, 'left', { rank: 600 });
     restorer?.add(sidebar, sidebar.id);
 
-    addCommands(app, sidebar, tracker, api, trans, palette);
+    const views = addPackageViews(app, api, trans, restorer);
+    addCommands(app, sidebar, tracker, api, trans, palette, views);
+    // The sidebar's latest run and the runs view stay in step, whichever started a run.
+    views.latestChanged.connect((_, run) => sidebar.showRun(run));
+    sidebar.runStarted.connect((_, pkg) => views.refreshRuns(pkg));
     if (settings) {
       void settings.load(sidebarPlugin.id).then(loaded => {
-        const apply = () => sidebar.configure(readSettings(loaded.composite));
+        const apply = () => {
+          const read = readSettings(loaded.composite);
+          views.configure(read);
+          sidebar.configure(read);
+        };
         apply();
         loaded.changed.connect(apply);
       });

@@ -88,14 +88,18 @@ class Jobs:
         assignments: list[str],
         *,
         no_cache: bool = False,
+        resume: str | None = None,
     ) -> Job:
+        """``resume``: the id of the failed latest run to continue (under its own id)."""
         with self._lock:
-            run_id = new_run_id()
+            run_id = resume or new_run_id()
             run_dir(package, run_id)  # validates the id before it reaches a command line
             argv = [sys.executable, "-m", "cellops.cli", "run", str(package)]
             argv += ["--run-id", run_id, "-q", *(f"--param={a}" for a in assignments)]
             if no_cache:
                 argv.append("--no-cache")
+            if resume:
+                argv.append("--resume")
             process = subprocess.Popen(
                 argv,
                 cwd=package,

@@ -8,9 +8,15 @@ from typing import TYPE_CHECKING, Any
 from tornado import web
 
 from cellops.run.params import resolve
-from cellops.run.record import run_dir
+from cellops.run.record import latest, run_dir
 from cellops.server import schema
-from cellops.server.base import CellopsHandler, Conflict, NotFound, refuse_non_finite
+from cellops.server.base import (
+    BadRequest,
+    CellopsHandler,
+    Conflict,
+    NotFound,
+    refuse_non_finite,
+)
 from cellops.server.jobs import Jobs, assignment
 from cellops.server.status import list_runs, run_status
 from cellops.spec import SPEC_FILE, load
@@ -40,6 +46,7 @@ class RunsHandler(_RunsBase):
         package = self.package_dir(self.field(body, "package", str))
         params: dict[str, Any] = self.optional(body, "params", dict) or {}
         no_cache = bool(self.optional(body, "no_cache", bool))
+        resume = bool(self.optional(body, "resume", bool))
         spec = load(package)
         assignments = [assignment(k, v) for k, v in params.items()]
         # Checked here too, so a bad value is a 400 now rather than a failed run later.
@@ -55,7 +62,17 @@ class RunsHandler(_RunsBase):
                     f"run {other.run_id} of this package is still running; wait for it to "
                     "finish or cancel it"
                 )
-        job = self.jobs.start(package, spec, values, assignments, no_cache=no_cache)
+        resumed: str | None = None
+        if resume:
+            if params:
+                raise BadRequest("resume continues a run with its own parameters: send no params")
+            previous = await self.in_thread(latest, package)
+            if previous is None or previous.status not in ("failed", "interrupted"):
+                raise Conflict(
+                    "only a failed or cancelled latest run can be resumed; start a new run"
+                )
+            resumed, values = previous.run_id, previous.parameters
+        job = self.jobs.start(package, spec, values, assignments, no_cache=no_cache, resume=resumed)
         started: schema.RunStarted = {"id": job.run_id, "package": self.api_path(package)}
         self.reply(started, 202)
 
