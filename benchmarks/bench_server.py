@@ -31,8 +31,8 @@ from typing import Any
 import gen
 from _common import EXAMPLES, PY, Row, cellops, report, side_by_side, tempdir, write_notebook
 
-from cellops.notebook import parse_notebook
-from cellops.promote import analyse
+from cellops.notebook.read import parse_notebook
+from cellops.package.promote import analyse
 
 REQUESTS = 30
 PROMOTES = 10

@@ -127,6 +127,8 @@ export interface IRunStatus {
   duration: number | null;
   stages: IStageStatus[];
   message: string | null;
+  /** True while a cancelled run stops its kernels (status still 'running'). */
+  cancelling?: boolean;
 }
 
 export interface IRunList {
@@ -168,6 +170,14 @@ export interface IBatchStatus {
   metrics: string[];
   rows: Record<string, unknown>[];
   message: string | null;
+  /** True while a cancelled sweep stops its kernels (status still 'running'). */
+  cancelling?: boolean;
+}
+
+export interface IBatchList {
+  /** False when the folder holds no pipeline.yaml yet (then `batches` is empty). */
+  promoted: boolean;
+  batches: IBatchStatus[];
 }
 
 // Experiment tracking (docs/tracking.md)

@@ -16,6 +16,17 @@ from cellops.errors import PackageError
 STATE_DIR = ".cellops"  # cache, artifacts and runs of a package; survives a re-promote
 
 
+def is_url(location: str | os.PathLike[str]) -> bool:
+    """A URL (``s3://…``, ``file://…``) rather than a local path: every such decision is this one,
+    so a location can never count as remote in one module and as a path in the next."""
+    return "://" in os.fspath(location)
+
+
+def url_protocol(url: str) -> str:
+    """``s3`` for ``s3://bucket/key``; only for a location ``is_url`` accepts."""
+    return url.split("://", 1)[0]
+
+
 def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)

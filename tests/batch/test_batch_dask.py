@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import cellops
-from cellops.batch import prepare_batch
 from cellops.errors import CellopsError
+from cellops.sweeps import prepare_batch
 from tests.batch.conftest import latest_batch, write_notebook
 from tests.s3server import s3_server
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cellops.batch.grid import plan_sweep, split_values
 from cellops.errors import ParameterError
-from cellops.spec import Parameter, PipelineSpec
+from cellops.package.spec import Parameter, PipelineSpec
+from cellops.sweeps.grid import plan_sweep, split_values
 from tests.batch.conftest import cellops, write_sweep_notebook
 
 

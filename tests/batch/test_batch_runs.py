@@ -13,7 +13,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from cellops.batch import start_batch
+from cellops.sweeps import start_batch
 from tests.batch.conftest import cellops, latest_batch, run_statuses, write_sweep_notebook
 
 REPO = Path(__file__).resolve().parents[2]

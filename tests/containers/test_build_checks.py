@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cellops.image.entrypoint import command, params_from_env
+from cellops.commands.entrypoint import command, params_from_env
 from tests.containers.helpers import WINE, cellops
 
 

@@ -161,7 +161,7 @@ def test_buildah_image_runs_one_stage_alone(
     buildah_image: Built, buildah_container: str, tmp_path: Path
 ) -> None:
     arts = _writable(tmp_path / "artifacts")
-    entry = ["python3", "-m", "cellops.image.entrypoint"]
+    entry = ["python3", "-m", "cellops.commands.entrypoint"]
     _buildah_run(buildah_container, *entry, "run-stage", "load", "--outputs", "/artifacts/load",
                  volume=arts)  # fmt: skip
     assert manifest(arts / "load")["outputs"]["df"]["format"].startswith("parquet")

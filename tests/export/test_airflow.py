@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from cellops.package.spec import load
 from cellops.run.params import resolve
-from cellops.spec import load
 from tests.clirun import cellops
 from tests.nbfactory import notebook_dict
 

@@ -138,7 +138,7 @@ def test_each_stage_runs_run_stage_in_the_image(wine: tuple[dict[str, Any], ...]
         spec = container(ir, task)
         assert spec["image"] == IMAGE
         # Kubeflow's launcher replaces the image's entrypoint, so the command names it.
-        assert spec["command"] == ["python3", "-m", "cellops.image.entrypoint"]
+        assert spec["command"] == ["python3", "-m", "cellops.commands.entrypoint"]
     args = resolved_args(ir, "train-forest", run_id="0a1b2c")
     assert args[:2] == ["run-stage", "train_forest"]
     assert args[args.index("--inputs") + 1] == "s3://bucket/runs/0a1b2c"
@@ -250,8 +250,8 @@ def typed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
 
 
 def test_parameters_of_every_type_reach_run_stage(typed: tuple[Path, Any, Any]) -> None:
+    from cellops.package.spec import load
     from cellops.run.params import resolve
-    from cellops.spec import load
 
     pkg, ir, _ = typed
     kinds = {name: p["parameterType"] for name, p in pipeline_inputs(ir).items()}

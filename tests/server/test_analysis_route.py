@@ -103,7 +103,7 @@ async def test_untagged_notebook_is_one_stage(api: Fetch, jp_root_dir: Path) -> 
 async def test_cells_without_ids_get_the_ids_promote_gives_them(
     api: Fetch, jp_root_dir: Path
 ) -> None:
-    from cellops.notebook import read_notebook
+    from cellops.notebook.read import read_notebook
 
     data = notebook_dict([("x = 1", ["stage:a"]), ("print(x)", ["stage:b"])])
     for cell in data["cells"]:

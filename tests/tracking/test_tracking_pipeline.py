@@ -57,11 +57,13 @@ def test_run_records_source_cell_ids_run_id_and_parameters(notebook: Path, tmp_p
     assert set(frame["status"]) == {"ok"}
     params = query.params(db, run_id=run_id)
     load_id = int(frame[frame["cell_id"] == "c2"]["id"].iloc[0])
+    # Every execution carries the run's parameters, also those its stage does not read.
     assert params[params["execution_id"] == load_id].set_index("name")["value"].to_dict() == {
-        "n": 5
+        "n": 5,
+        "scale": 0.5,
     }
     train = params[params["execution_id"] == int(frame[frame["cell_id"] == "c4"]["id"].iloc[0])]
-    assert train.set_index("name")["value"].to_dict() == {"scale": 0.5, "kind": "sum"}
+    assert train.set_index("name")["value"].to_dict() == {"n": 5, "scale": 0.5, "kind": "sum"}
     metrics = query.metrics(db, run_id=run_id)
     assert metrics[["name", "value"]].values.tolist() == [["total", 5.0]]
 
@@ -74,7 +76,7 @@ def test_run_records_source_cell_ids_run_id_and_parameters(notebook: Path, tmp_p
     assert len(runs) == 4
     train_run = next(r for r in runs if r["tags"]["cellops.cell_id"] == "c3")
     assert train_run["metrics"] == {"total": 5.0}
-    assert train_run["params"] == {"scale": "0.5"}
+    assert train_run["params"] == {"n": "5", "scale": "0.5"}
     assert train_run["tags"]["cellops.run_id"] == run_id
     assert train_run["tags"]["cellops.notebook"] == str(notebook.resolve())
     assert train_run["tags"]["cellops.stage"] == "train"

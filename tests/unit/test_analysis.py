@@ -1,5 +1,5 @@
-"""Behaviour of cellops.analysis: names each cell binds, reads and changes, statement splitting,
-parameter cells and cache-key normalisation."""
+"""Behaviour of cellops.analysis.cells: names each cell binds, reads and changes, statement
+splitting, parameter cells and cache-key normalisation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from cellops.analysis import (
+from cellops.analysis.cells import (
     BUILTIN_NAMES,
     CellAnalysis,
     LiteralParameter,

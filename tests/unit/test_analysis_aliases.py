@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cellops.notebook import parse_notebook
-from cellops.promote import Analysis, analyse, package_files
+from cellops.notebook.read import parse_notebook
+from cellops.package.promote import Analysis, analyse, package_files
 from tests.nbfactory import CellSpec, notebook_dict
 
 CONTAINERS = ["[a, b]", "(a, b)", "{'one': a, 'two': b}.values()", "[*[a], b]", "list((a, b))"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cellops.artifacts import ArtifactStore, load_inputs
+from cellops.artifacts.kernel import ArtifactStore, load_inputs
 from cellops.errors import ArtifactError
 
 

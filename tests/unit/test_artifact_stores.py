@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from cellops.artifact_stores import (
+from cellops.artifacts.kernel import ArtifactStore, save_outputs
+from cellops.artifacts.stores import (
     UrlArtifactStore,
     join,
     open_store,
     read_manifest,
     remove_work,
 )
-from cellops.artifacts import ArtifactStore, save_outputs
 from tests.s3server import S3Server, s3_server
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cellops.artifacts import (
+from cellops.artifacts.kernel import (
     MANIFEST,
     ArtifactStore,
     format_ext,
@@ -500,11 +500,11 @@ def test_memory_url_round_trip() -> None:
 
 def test_import_loads_no_heavy_libraries() -> None:
     code = (
-        "import sys, cellops.artifacts; "
+        "import sys, cellops.artifacts.kernel; "
         "print(sorted({'pandas', 'numpy', 'pyarrow', 'joblib', 'sklearn', 'fsspec'} "
         "& set(sys.modules)))"
     )
-    src = Path(save_outputs.__code__.co_filename).parents[1]  # the dir holding cellops/
+    src = Path(save_outputs.__code__.co_filename).parents[2]  # the dir holding cellops/
     env = {**os.environ, "PYTHONPATH": str(src)}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True

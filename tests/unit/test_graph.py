@@ -8,8 +8,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cellops.notebook import parse_notebook
-from cellops.promote import analyse
+from cellops.notebook.read import parse_notebook
+from cellops.package.promote import analyse
 from tests.nbfactory import notebook_dict
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from cellops.analysis import analyze_cell, split_statements
-from cellops.notebook import parse_notebook
-from cellops.promote import analyse, package_files
+from cellops.analysis.cells import analyze_cell, split_statements
+from cellops.notebook.read import parse_notebook
+from cellops.package.promote import analyse, package_files
 from tests.nbfactory import notebook_dict
 
 

@@ -11,8 +11,8 @@ import nbformat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cellops.notebook import derive_cell_ids, parse_notebook, read_notebook
-from cellops.promote import promote
+from cellops.notebook.read import derive_cell_ids, parse_notebook, read_notebook
+from cellops.package.promote import promote
 from tests.integration.corpus import FORMAT_3
 from tests.nbfactory import notebook_dict
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cellops.image.context import dockerfile, write_secrets
 from cellops.image.pipconf import SECRET_IDS, PipConfig, host_pip_config
-from cellops.spec import load
+from cellops.package.spec import load
 from tests.clirun import cellops
 from tests.containers.helpers import corporate_pip_conf
 

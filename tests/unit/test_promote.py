@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from cellops import fsutil
-from cellops import promote as promote_module
 from cellops.errors import DiagnosticsError, PackageError
-from cellops.promote import promote
-from cellops.spec import load
+from cellops.package import promote as promote_module
+from cellops.package.promote import promote
+from cellops.package.spec import load
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"

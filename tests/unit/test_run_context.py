@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cellops.promote import promote
+from cellops.analysis.digest import stage_facts
+from cellops.package.promote import promote
+from cellops.package.spec import load
 from cellops.run.context import package_context
-from cellops.spec import load
-from cellops.stage_code import stage_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "wine_fanout.ipynb"

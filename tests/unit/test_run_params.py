@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cellops.errors import ParameterError
+from cellops.package.spec import Parameter, PipelineSpec
 from cellops.run.params import resolve
-from cellops.spec import Parameter, PipelineSpec
 
 NON_FINITE = st.sampled_from(["nan", "NaN", "inf", "-inf", "Infinity", "-Infinity", "1e999"])
 

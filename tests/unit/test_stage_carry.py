@@ -7,8 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cellops.notebook import parse_notebook
-from cellops.promote import Analysis, analyse, package_files
+from cellops.notebook.read import parse_notebook
+from cellops.package.promote import Analysis, analyse, package_files
 from tests.nbfactory import CellSpec, notebook_dict
 
 # (code binding `thing`, what a later stage writes to use it)

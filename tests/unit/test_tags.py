@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from cellops.notebook import parse_notebook
-from cellops.tags import StageOptions, read_tags
+from cellops.notebook.read import parse_notebook
+from cellops.notebook.tags import StageOptions, read_tags
 from tests.nbfactory import notebook_dict
 
 

@@ -27,3 +27,14 @@ def add_param_option(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument(
         "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help=help
     )
+
+
+def stop_on_sigint() -> None:
+    """Make SIGINT a KeyboardInterrupt again in a runner (``run``, ``batch``).
+
+    A runner started by a process that ignores SIGINT (a Jupyter server started in a shell's
+    background) inherits that; Ctrl-C and the server's cancel must still stop its kernels.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)

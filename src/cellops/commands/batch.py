@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from cellops.commands import add_param_option
+from cellops.commands import add_param_option, stop_on_sigint
 
 
 def add_parser(sub: Any) -> None:
@@ -54,13 +54,16 @@ def add_parser(sub: Any) -> None:
         "--resume", action="store_true", help="continue the latest batch: only unfinished runs"
     )
     b.add_argument("-q", "--quiet", action="store_true", help="no progress, only the table")
+    # The server picks the id up front, so the sidebar can poll a sweep it just started.
+    b.add_argument("--batch-id", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
-    from cellops.batch import prepare_batch
-    from cellops.batch.results import render
     from cellops.errors import CellopsError
+    from cellops.sweeps import prepare_batch
+    from cellops.sweeps.results import render
 
+    stop_on_sigint()
     if args.retries < 0:
         raise CellopsError("--retries must be 0 or more")
     if args.scheduler and args.executor != "dask":
@@ -76,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         artifacts=args.artifacts,
         resume=args.resume,
         retries=args.retries,
+        batch_id=args.batch_id,
         out=sys.stderr,
         quiet=args.quiet,
     )

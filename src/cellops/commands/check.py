@@ -15,9 +15,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cellops.notebook import read_notebook
-    from cellops.promote import analyse
-    from cellops.report import print_check
+    from cellops.commands.report import print_check
+    from cellops.notebook.read import read_notebook
+    from cellops.package.promote import analyse
 
     analysis = analyse(read_notebook(args.notebook))
     print_check(analysis)

@@ -30,8 +30,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cellops.promote import promote
-    from cellops.report import print_promote
+    from cellops.commands.report import print_promote
+    from cellops.package.promote import promote
 
     result = promote(args.notebook, args.output, args.name, args.require)
     print_promote(result)

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from cellops.commands import add_param_option
+from cellops.commands import add_param_option, stop_on_sigint
 
 
 def add_parser(sub: Any) -> None:
@@ -36,13 +36,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import signal
-
     from cellops.errors import CellopsError
 
-    # A runner started by a process that ignores SIGINT (a Jupyter server started in a
-    # shell's background) inherits that; Ctrl-C and the server's cancel must still stop it.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop_on_sigint()
     from cellops.run.local import RunOptions, run_package
 
     if args.jobs is not None and args.jobs < 1:

@@ -33,14 +33,14 @@ def plan_export(
 ) -> ExportPlan:
     from dataclasses import replace
 
+    from cellops.package.spec import load
     from cellops.run.params import resolve
-    from cellops.spec import load
 
     pkg = require_package(package)
     spec = load(pkg)
     defaults = resolve(spec, options.params)
     if grid or params_file:
-        from cellops.batch.grid import plan_sweep
+        from cellops.sweeps.grid import plan_sweep
 
         sweep = plan_sweep(spec, grid=grid or None, params_file=params_file, fixed=options.params)
         fixed = {p.partition("=")[0].strip() for p in options.params}

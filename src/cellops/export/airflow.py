@@ -20,8 +20,8 @@ from typing import Any
 
 from cellops import __version__
 from cellops.export.plan import ExportPlan, StageStep
-from cellops.spec import Parameter
-from cellops.tag_options import memory_bytes
+from cellops.notebook.options import memory_bytes
+from cellops.package.spec import Parameter
 
 TEMPLATE = "export/airflow_dag.py.j2"
 

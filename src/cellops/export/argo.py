@@ -127,7 +127,7 @@ def manifest(plan: ExportPlan) -> dict[str, Any]:
 
 
 def render(plan: ExportPlan) -> str:
-    from cellops.yamltext import dump_yaml
+    from cellops.package.yamltext import dump_yaml
 
     kind = "WorkflowTemplate" if plan.options.template else "Workflow"
     submit = "argo template create" if plan.options.template else "argo submit"

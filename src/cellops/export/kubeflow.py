@@ -32,12 +32,12 @@ from typing import Any
 
 from cellops.errors import CellopsError
 from cellops.export.plan import ExportPlan, StageStep
-from cellops.spec import param_text
-from cellops.tag_options import MEMORY_UNITS, memory_bytes
+from cellops.notebook.options import MEMORY_UNITS, memory_bytes
+from cellops.package.spec import param_text
 
 # The image's ENTRYPOINT (templates/Dockerfile.j2). Kubeflow's launcher runs a component's
 # command and args itself, never the image's entrypoint, so the component names it.
-ENTRYPOINT = ("python3", "-m", "cellops.image.entrypoint")
+ENTRYPOINT = ("python3", "-m", "cellops.commands.entrypoint")
 GPU_RESOURCE = "nvidia.com/gpu"
 # cellops parameter type -> kfp parameter type. Lists, dicts and untyped (None) values travel
 # as JSON text: the launcher writes LIST/STRUCT values into a command line with Go's

@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cellops.errors import CellopsError, PackageError
+from cellops.fsutil import is_url
 from cellops.image.requirements import LOCK, pins
-from cellops.layout import SPEC_FILE
-from cellops.lock import canonical
-from cellops.spec import Parameter, PipelineSpec, StageSpec, param_text
+from cellops.package.layout import SPEC_FILE
+from cellops.package.lock import canonical
+from cellops.package.spec import Parameter, PipelineSpec, StageSpec, param_text
 
 ENGINES = ("argo", "kubeflow", "airflow")
 
@@ -190,7 +191,7 @@ def check_storage(url: str, package: Path) -> Storage:
             f"--storage {url!r}: a storage URL or path has no spaces, line breaks or control "
             "characters; percent-encode them (%20) or choose another prefix"
         )
-    if "://" not in text:
+    if not is_url(text):
         if not PurePosixPath(text).is_absolute():
             raise CellopsError(
                 f"--storage {url}: a shared path must be absolute (every step mounts it at the "

@@ -17,7 +17,7 @@ from cellops.errors import CellopsError
 from cellops.image import context as ctx
 from cellops.image import pipconf, requirements
 from cellops.image.base import BuildLog, BuildRequest, Engine, EngineUnavailable, ImageInfo
-from cellops.spec import load
+from cellops.package.spec import load
 
 ENGINES = ("auto", "docker", "buildah")
 

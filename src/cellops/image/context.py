@@ -19,8 +19,8 @@ from cellops.errors import CellopsError
 from cellops.fsutil import atomic_write
 from cellops.image.pipconf import CA_SECRET, SECRET_IDS, PipConfig
 from cellops.image.requirements import WHEELS
-from cellops.layout import LOCK_FILE, STATE_DIR
-from cellops.spec import PipelineSpec
+from cellops.package.layout import LOCK_FILE, STATE_DIR
+from cellops.package.spec import PipelineSpec
 from cellops.templating import render
 
 DOCKERFILE = "Dockerfile"

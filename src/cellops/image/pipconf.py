@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cellops.fsutil import is_url, url_protocol
+
 SECRETS_MOUNT = "/run/secrets"
 CA_SECRET = "ca.crt"
 # Settings forwarded with their content, each as a build secret of its own. A constraint file
@@ -62,7 +64,7 @@ class PipConfig:
 
 
 def _remote(location: str) -> bool:
-    return "://" in location and not location.lower().startswith("file:")
+    return is_url(location) and url_protocol(location).lower() != "file"
 
 
 def _settings() -> dict[str, dict[str, str]]:

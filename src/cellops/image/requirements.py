@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from cellops.errors import PackageError
-from cellops.layout import LOCK_FILE
-from cellops.lock import canonical
+from cellops.package.layout import LOCK_FILE
+from cellops.package.lock import canonical
 
 LOCK = LOCK_FILE  # the name export messages use
 WHEELS = "wheels"

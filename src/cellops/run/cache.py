@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cellops import layout
 from cellops.fsutil import atomic_write
-from cellops.spec import PipelineSpec, StageSpec
+from cellops.package import layout
+from cellops.package.spec import PipelineSpec, StageSpec
 
 # 2: the code enters the key as the digest promote stored, not as the normalised text.
 KEY_VERSION = 2

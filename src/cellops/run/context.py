@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cellops.spec import PipelineSpec, StageSpec
-from cellops.stage_code import read_stage_facts, sha256_of
+from cellops.analysis.digest import read_stage_facts, sha256_of
+from cellops.package.spec import PipelineSpec, StageSpec
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,10 @@ class StageTask:
     stage: StageSpec
     run_id: str | None
     executed: Path  # where the executed notebook goes (on this machine)
-    parameters: dict[str, Any] = field(hash=False)
+    parameters: dict[str, Any] = field(hash=False)  # what papermill injects: what it reads
+    # Every parameter of the run: its tracked executions carry them all, so two runs of a
+    # sweep differ by C in every stage, not only in the one stage that reads C.
+    run_parameters: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def notebook(self) -> Path:
@@ -62,7 +65,13 @@ class StageTask:
         t = self.context.tracking
         if t is None:
             return None
-        return {"db": t.db, "notebook": t.notebook, "run_id": self.run_id, "stage": self.stage.name}
+        return {
+            "db": t.db,
+            "notebook": t.notebook,
+            "run_id": self.run_id,
+            "stage": self.stage.name,
+            "params": self.run_parameters,
+        }
 
 
 def _tracking(package: Path, spec: PipelineSpec, notebook: Path | None) -> Tracking | None:

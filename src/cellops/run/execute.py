@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from cellops import layout
+from cellops.package import layout
 from cellops.run.executor import StageExecutionError
 from cellops.run.kernels import KernelPool
 from cellops.run.record import StageError

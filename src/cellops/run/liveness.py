@@ -79,3 +79,29 @@ def clean_dead_sockets() -> None:
                 continue  # not named by this scheme: not ours to judge
             if not alive({"pid": int(parts[0]), "started": parts[1]}):
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...), from /proc; [] without it.
+
+    Kernels start in sessions of their own, so a signal to the runner's process group misses
+    them: whoever must kill a runner for good finds its kernels here first.
+    """
+    parents: dict[int, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text(encoding="ascii")
+            except OSError:
+                continue  # ended meanwhile
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cellops.errors import ArtifactError, CellopsError, StageFailed
+from cellops.package.spec import PipelineSpec, load
 from cellops.run import record as records
 from cellops.run.context import package_context
 from cellops.run.package_run import PackageRun, RunOptions
@@ -22,7 +23,6 @@ from cellops.run.record import RunRecord, StageRecord, failure_lines
 from cellops.run.scheduler import Scheduler
 from cellops.run.terminal import is_terminal
 from cellops.run.warm import WarmKernels
-from cellops.spec import PipelineSpec, load
 
 __all__ = ["RunOptions", "run_package"]
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from cellops import layout
-from cellops.artifact_stores import Store, join, read_manifest, remove_work
-from cellops.artifacts import ArtifactStore, format_ext
+from cellops.artifacts.kernel import ArtifactStore, format_ext
+from cellops.artifacts.stores import Store, join, read_manifest, remove_work
+from cellops.package import layout
+from cellops.package.spec import StageSpec
 from cellops.run import liveness
 from cellops.run import record as records
 from cellops.run.cache import (
@@ -31,7 +32,7 @@ from cellops.run.cache import (
 from cellops.run.context import PackageContext, StageTask
 from cellops.run.executor import Executor, attempts_for, execute_with_retries
 from cellops.run.record import RunRecord, StageError
-from cellops.spec import StageSpec
+from cellops.run.terminal import PlainLines
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,14 @@ class Reporter(Protocol):
 
 class Progress:
     def __init__(self, out: TextIO, quiet: bool, width: int) -> None:
-        self.out = out
+        # Stage threads print too: one line at a time, never two interleaved.
+        self.plain = PlainLines(out)
         self.quiet = quiet
         self.width = width
-        self.lock = threading.Lock()
 
     def line(self, text: str, *, always: bool = False) -> None:
         if always or not self.quiet:
-            # Stage threads print too: one line at a time, never two interleaved.
-            with self.lock:
-                print(text, file=self.out, flush=True)
+            self.plain.line(text)
 
     def stage(self, name: str, state: str, detail: str = "") -> None:
         self.line(f"  {name:<{self.width}}  {state:<8} {detail}".rstrip())
@@ -199,7 +198,9 @@ class PackageRun:
         if stage.outputs:
             params["cellops_outputs"] = work
         executed = self.executed_notebook(stage)
-        task = StageTask(self.context, stage, self.tracked_run_id, executed, params)
+        task = StageTask(
+            self.context, stage, self.tracked_run_id, executed, params, self.rec.parameters
+        )
         attempts = self.attempts(stage)
 
         def retry(attempt: int, error: StageError) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cellops.errors import ParameterError
-from cellops.spec import Parameter, PipelineSpec, non_finite
+from cellops.package.spec import Parameter, PipelineSpec, non_finite
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}

@@ -30,7 +30,7 @@ def prelude_code(imported: Iterable[str]) -> str:
     """Import statements for the safe libraries among the modules the stages import."""
     modules = {m for m in imported if m.split(".")[0] in SAFE}
     lines = [f"import {m}" for m in sorted(modules)]
-    lines.append("import cellops.artifacts")
+    lines.append("import cellops.artifacts.kernel")
     # Stage kernels record the notebook's cells in the tracking store (cellops.tracking); the
     # runner sends each cell's id, run and stage with it. No name is left in the namespace.
     lines.append(

@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from cellops import layout
 from cellops.errors import PackageError
 from cellops.fsutil import atomic_write
+from cellops.package import layout
 from cellops.run import liveness
 
 StageStatus = Literal["pending", "running", "cached", "done", "failed", "not-run"]

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 
+from cellops.package.spec import StageSpec
 from cellops.run.cache import Output
 from cellops.run.executor import Executor
 from cellops.run.package_run import PackageRun
 from cellops.run.record import StageError
-from cellops.spec import StageSpec
 
 Node = tuple[int, StageSpec]
 _INTERRUPTED = StageError("KeyboardInterrupt", "interrupted by the user", None, None)
@@ -182,6 +182,9 @@ class Scheduler:
         self.executor.stop()
         for (i, stage), _ in self.running.values():
             srec = self.runs[i].rec.stages[stage.name]
+            if srec.status == "pending":
+                srec.status = "not-run"  # queued for a worker, never started: not a failure
+                continue
             srec.status, srec.error = "failed", replace(_INTERRUPTED)
         for nodes in self.waiting.values():
             for i, stage in nodes:

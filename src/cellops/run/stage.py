@@ -21,10 +21,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from cellops import layout
-from cellops.artifact_stores import join, read_manifest
-from cellops.artifacts import MANIFEST
+from cellops.artifacts.kernel import MANIFEST
+from cellops.artifacts.stores import join, read_manifest
 from cellops.errors import ArtifactError, CellopsError, StageFailed
+from cellops.fsutil import is_url
+from cellops.package import layout
+from cellops.package.spec import PipelineSpec, StageSpec, load
 from cellops.run.cache import Output
 from cellops.run.context import PackageContext, package_context
 from cellops.run.package_run import PackageRun, RunOptions
@@ -32,7 +34,6 @@ from cellops.run.params import resolve
 from cellops.run.record import RunRecord, StageError, StageRecord, failure_lines
 from cellops.run.scheduler import Scheduler
 from cellops.run.warm import WarmKernels
-from cellops.spec import PipelineSpec, StageSpec, load
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class StageRunResult:
 
 def _absolute(location: str) -> str:
     # The kernel runs in the package directory; a relative path means the caller's directory.
-    return location if "://" in location else os.path.abspath(location)
+    return location if is_url(location) else os.path.abspath(location)
 
 
 def upstream_locations(
@@ -153,7 +154,7 @@ def run_stage(
     if retries < 0:
         raise CellopsError(f"--retries {retries}: give 0 or more attempts after a failure")
     target = options.notebook or str(layout.run_stage_notebook(pkg, stage.name))
-    remote = "://" in target
+    remote = is_url(target)
     shown = target if remote else str(Path(target).resolve())
     # A remote notebook (an orchestrator's step) is executed locally, then uploaded, failed or not.
     local_dir = tempfile.mkdtemp(prefix="cellops-stage-") if remote else None
@@ -179,7 +180,7 @@ def run_stage(
 def _upload(executed: Path, target: str) -> None:
     if not executed.is_file():
         return  # the stage failed before a kernel ran; its error says why
-    from cellops.artifacts import url_fs
+    from cellops.artifacts.kernel import url_fs
 
     fs, path = url_fs(target, "upload the executed notebook to")
     fs.put_file(str(executed), path)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cellops.package.spec import StageSpec
 from cellops.run.context import PackageContext, StageTask
 from cellops.run.prelude import prelude_code
-from cellops.spec import StageSpec
 
 
 class WarmKernels:

@@ -1,14 +1,12 @@
 """The cellops Jupyter server extension: thin REST handlers over the core.
 
 ``routes`` is the one route table (tests iterate over it to prove every handler needs
-authentication). The extension is an ``ExtensionApp`` for its shutdown hook: runs started
-from the sidebar are child processes and sweeps drive kernels from threads; both stop with the
-server.
+authentication). The extension is an ``ExtensionApp`` for its shutdown hook: runs and sweeps
+started from the sidebar are child processes (``server.jobs``); they stop with the server.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from traitlets import Float
 
 from cellops.server import tracking
 from cellops.server.analysis import AnalysisHandler
-from cellops.server.batch import Batches, BatchesHandler, BatchHandler
+from cellops.server.batch import BatchesHandler, BatchHandler
 from cellops.server.jobs import Jobs
 from cellops.server.promote import PromoteHandler
 from cellops.server.runs import ExecutedNotebookHandler, RunHandler, RunsHandler
@@ -62,7 +60,6 @@ class CellopsApp(ExtensionApp):
         assert self.serverapp is not None  # linked before the extension is initialised
         self.root = Path(os.path.realpath(self.serverapp.root_dir))
         self.jobs = Jobs()
-        self.batches = Batches()
         tracking.setup(self.serverapp)
 
     def initialize_handlers(self) -> None:
@@ -72,8 +69,4 @@ class CellopsApp(ExtensionApp):
         web_app.add_handlers(".*$", routes(web_app.settings["base_url"]))  # type: ignore[no-untyped-call]
 
     async def stop_extension(self) -> None:
-        loop = IOLoop.current()
-        await asyncio.gather(
-            loop.run_in_executor(None, self.jobs.stop_all, self.cancel_timeout),
-            loop.run_in_executor(None, self.batches.stop_all, self.cancel_timeout),
-        )
+        await IOLoop.current().run_in_executor(None, self.jobs.stop_all, self.cancel_timeout)

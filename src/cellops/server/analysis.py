@@ -8,8 +8,8 @@ from typing import Any, cast
 
 from tornado import web
 
-from cellops.notebook import parse_notebook
-from cellops.promote import Analysis, analyse
+from cellops.notebook.read import parse_notebook
+from cellops.package.promote import Analysis, analyse
 from cellops.server import schema
 from cellops.server.base import BadRequest, CellopsHandler
 

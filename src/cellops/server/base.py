@@ -21,10 +21,10 @@ from tornado import web
 from tornado.ioloop import IOLoop
 
 from cellops.errors import CellopsError, DiagnosticsError
-from cellops.layout import SPEC_FILE
+from cellops.notebook.tags import Diagnostic
+from cellops.package.layout import SPEC_FILE
+from cellops.package.spec import non_finite
 from cellops.server import schema
-from cellops.spec import non_finite
-from cellops.tags import Diagnostic
 
 T = TypeVar("T")
 

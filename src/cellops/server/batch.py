@@ -1,84 +1,40 @@
-"""``batches``: start a parameter sweep of a package, watch its progress and rows, cancel it.
+"""``batches``: start a parameter sweep of a package, list sweeps, watch progress and rows,
+cancel.
 
-A sweep runs inside the server process (a ``cellops.batch`` ``Batch``: one background thread
-driving a pool of kernels), so the server keeps the ``Batch`` objects it started: they know
-what the files do not (the error that ended a sweep, the live ETA). A batch it does not hold
-(run by ``cellops batch`` on the command line, or before a restart) is read back from its
-``batch.json`` and the run records of its runs.
+A sweep is a job like a run (``server.jobs``): one ``cellops batch`` child process, started
+with the checked grid in ``batches/ID/request.json``. Its state is what the child writes to
+``batch.json`` and its runs' records, completed by the job while the server holds it: before
+the first ``batch.json`` there is none, and a child that died says why on its stderr. So a
+browser reload, a server restart or a sweep from the command line read the same way.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tornado import web
 
-from cellops.artifacts import ArtifactStore
-from cellops.batch import prepare_batch
-from cellops.batch.progress import BatchProgress
-from cellops.batch.results import FIXED_COLUMNS, columns, run_row
-from cellops.batch.sweep import Batch, batches_dir
+from cellops.artifacts.kernel import ArtifactStore
 from cellops.errors import CellopsError, PackageError
-from cellops.layout import BATCH_FILE, artifacts_dir
+from cellops.fsutil import atomic_write
+from cellops.package.layout import BATCH_FILE, BATCH_REQUEST, artifacts_dir
+from cellops.package.spec import load
 from cellops.run import record as records
-from cellops.run.params import check_value
 from cellops.server import schema
-from cellops.server.base import BadRequest, CellopsHandler, Conflict, NotFound, refuse_non_finite
-from cellops.spec import load
-
-if TYPE_CHECKING:
-    from cellops.server import CellopsApp
+from cellops.server.base import BadRequest, Conflict, NotFound, refuse_non_finite
+from cellops.server.jobs import Job, Launch, cellops_argv
+from cellops.server.runs import JobsHandler
+from cellops.server.status import ended_status
+from cellops.sweeps.grid import plan_sweep
+from cellops.sweeps.progress import BatchProgress
+from cellops.sweeps.results import FIXED_COLUMNS, columns, run_row
+from cellops.sweeps.sweep import batches_dir, load_state
 
 Api = Callable[[Path], str]
-
-
-def _alive(batch: Batch) -> bool:
-    return batch.thread is not None and batch.thread.is_alive()
-
-
-class Batches:
-    """The sweeps this server started, by package and batch id."""
-
-    def __init__(self) -> None:
-        self._batches: dict[tuple[Path, str], Batch] = {}
-        self._lock = threading.Lock()
-
-    def get(self, package: Path, batch_id: str) -> Batch | None:
-        with self._lock:
-            return self._batches.get((package, batch_id))
-
-    def running(self, package: Path) -> Batch | None:
-        with self._lock:
-            return next(
-                (b for (p, _), b in self._batches.items() if p == package and _alive(b)), None
-            )
-
-    def add(self, package: Path, batch: Batch) -> None:
-        with self._lock:
-            self._batches[(package, batch.batch_id)] = batch
-
-    def stop_all(self, timeout: float) -> None:
-        """Cancel every running sweep at once, then give them ``timeout`` seconds in all."""
-        with self._lock:
-            alive = [b for b in self._batches.values() if _alive(b)]
-        for batch in alive:
-            batch.cancel()
-        deadline = time.monotonic() + timeout
-        for batch in alive:
-            batch.wait(max(0.0, deadline - time.monotonic()))
-
-
-def _message(error: BaseException | None) -> str | None:
-    if error is None:
-        return None
-    if isinstance(error, CellopsError):
-        return error.message
-    return f"the sweep stopped on an unexpected error: {type(error).__name__}: {error}"
 
 
 def _answer(
@@ -108,26 +64,9 @@ def _answer(
     }
 
 
-def live_status(batch: Batch, api: Api) -> schema.BatchStatus:
-    progress = batch.status()
-    rows = batch.rows()
-    message = _message(batch.error)
-    if message is not None:
-        progress["status"] = "failed"  # the thread records it too, an instant later
-    elif _alive(batch):
-        progress["status"] = "running"  # its final status is set before the results are saved
-    package = api(batch.target.package)
-    return _answer(package, progress, list(batch.plan.swept), list(batch.params), rows, message)
-
-
-def stored_status(package: Path, batch_id: str, api: Api) -> schema.BatchStatus:
-    """A batch this server does not hold, from ``batch.json`` and its runs' records."""
-    try:
-        records.run_dir(package, batch_id)  # batch ids are run ids: nothing that walks paths
-        data = json.loads((batches_dir(package) / batch_id / BATCH_FILE).read_text("utf-8"))
-        runs: list[dict[str, Any]] = data["runs"]
-    except (PackageError, OSError, ValueError, KeyError, TypeError):
-        raise NotFound(f"the package has no batch '{batch_id}'") from None
+def _stored(package: Path, batch_id: str, data: dict[str, Any], api: Api) -> schema.BatchStatus:
+    """A batch from its ``batch.json`` and its runs' records."""
+    runs: list[dict[str, Any]] = data["runs"]
     params = list(runs[0]["params"]) if runs else []
     # Where stages left their values unless the sweep was given --artifacts (not recorded).
     store = ArtifactStore(artifacts_dir(package))
@@ -146,7 +85,8 @@ def stored_status(package: Path, batch_id: str, api: Api) -> schema.BatchStatus:
         len(runs),
         done=statuses.count("done"),
         failed=sum(s not in ("done", "pending", "running") for s in statuses),
-        reused=len(runs),  # no pace to estimate from: the ETA of a stored batch is unknown
+        # An older batch.json does not say what a resume reused: then no ETA is guessed.
+        reused=data.get("reused", len(runs)),
         status=data.get("status", "running"),
         started=data.get("started") or time.time(),
         finished=data.get("finished"),
@@ -154,22 +94,43 @@ def stored_status(package: Path, batch_id: str, api: Api) -> schema.BatchStatus:
     return _answer(api(package), progress.to_dict(), list(data.get("swept", [])), params, rows)
 
 
-class _BatchesBase(CellopsHandler):
-    @property
-    def app(self) -> CellopsApp:
-        app: CellopsApp = self.settings["cellops"]
-        return app
+def _from_job(job: Job, api: Api) -> schema.BatchStatus:
+    """A sweep whose child has not written its ``batch.json`` (yet, or ever)."""
+    launch = job.launch
+    ended = job.returncode is not None
+    progress = BatchProgress(
+        launch.job_id,
+        launch.total,
+        status=ended_status(job) if ended else "running",
+        started=job.started,
+        finished=time.time() if ended else None,
+    )
+    return _answer(api(launch.package), progress.to_dict(), list(launch.swept), [], [], job.message)
 
-    @property
-    def batches(self) -> Batches:
-        return self.app.batches
 
+def batch_status(package: Path, batch_id: str, job: Job | None, api: Api) -> schema.BatchStatus:
+    try:
+        data = load_state(package, batch_id)
+        status = _stored(package, batch_id, data, api)
+    except (PackageError, OSError, ValueError, KeyError, TypeError):
+        if job is None:
+            raise NotFound(f"the package has no batch '{batch_id}'") from None
+        return _from_job(job, api)
+    if job is None:
+        return status
+    if status["status"] == "interrupted" and job.returncode not in (None, 0) and not job.cancelled:
+        # Not cancelled, yet its runner ended mid-sweep: it failed, and its stderr says why.
+        status["status"], status["message"] = "failed", job.message
+    if job.cancelling and status["status"] == "running":
+        status["cancelling"] = True
+    return status
+
+
+class _BatchesBase(JobsHandler):
     async def status(self, package: Path, batch_id: str) -> schema.BatchStatus:
-        batch = self.batches.get(package, batch_id)
-        if batch is not None:
-            return live_status(batch, self.api_path)
+        job = self.jobs.get("batch", package, batch_id)
         # Reads every run's record and executed notebooks: off the event loop.
-        return await self.in_thread(stored_status, package, batch_id, self.api_path)
+        return await self.in_thread(batch_status, package, batch_id, job, self.api_path)
 
 
 class BatchesHandler(_BatchesBase):
@@ -193,29 +154,59 @@ class BatchesHandler(_BatchesBase):
         if jobs is not None and jobs < 1:
             raise BadRequest("the field 'jobs' must be at least 1 (stages run at once)")
         spec = load(package)
-        for name, values in grid.items():
-            param = spec.parameter(name)
-            if param is not None:  # an unknown name is refused by prepare_batch, by name
-                typed = [check_value(param, v, f"grid '{name}'") for v in values]
-                refuse_non_finite({name: typed})
-        self._refuse_second_sweep(package)
         # Checks every value against the pipeline's types; nothing is written before it runs.
-        batch = await self.in_thread(lambda: prepare_batch(package, grid, jobs=jobs))
-        self._refuse_second_sweep(package)  # another POST may have started one meanwhile
-        self.batches.add(package, batch.start())
+        plan = plan_sweep(spec, grid=grid)
+        for run in plan.runs:
+            refuse_non_finite(run)
+        self._refuse_second_sweep(package)
+        batch_id = records.new_run_id()
+        request = batches_dir(package) / batch_id / BATCH_REQUEST
+        # The grid as given: checked above, and the child checks it the same way.
+        atomic_write(request, json.dumps({"grid": grid}, indent=1))
+        argv = ["batch", str(package), "--params-file", str(request), "--batch-id", batch_id]
+        argv += ["-q", *(["--jobs", str(jobs)] if jobs is not None else [])]
+        launch = Launch(
+            "batch",
+            package,
+            batch_id,
+            cellops_argv(*argv),
+            spec.name,
+            total=len(plan.runs),
+            swept=plan.swept,
+        )
+        self.jobs.start(launch)
         started: schema.BatchStarted = {
-            "id": batch.batch_id,
+            "id": batch_id,
             "package": self.api_path(package),
-            "total": len(batch.plan.runs),
+            "total": len(plan.runs),
         }
         self.reply(started, 202)
 
+    @web.authenticated
+    async def get(self) -> None:
+        # Every sweep of the package, newest first: what a reloaded sidebar shows.
+        folder = self.listed_package()
+        if folder is None:
+            self.reply(schema.BatchList(promoted=False, batches=[]))
+            return
+        ids = {j.job_id for j in self.jobs.of("batch", folder)}
+        base = batches_dir(folder)
+        if base.is_dir():
+            ids |= {d.name for d in base.iterdir() if (d / BATCH_FILE).is_file()}
+        found = []
+        for batch_id in ids:
+            try:
+                found.append(await self.status(folder, batch_id))
+            except (NotFound, CellopsError):
+                continue  # a damaged or foreign folder under batches/ is no sweep to show
+        found.sort(key=lambda b: b["id"], reverse=True)  # ids start with their UTC time
+        self.reply(schema.BatchList(promoted=True, batches=found))
+
     def _refuse_second_sweep(self, package: Path) -> None:
         # Two sweeps of one package would race for its 'latest' batch and its run cache.
-        other = self.batches.running(package)
-        if other is not None:
+        for other in self.jobs.running("batch", package):
             raise Conflict(
-                f"batch {other.batch_id} of this package is still running; wait for it to "
+                f"batch {other.job_id} of this package is still running; wait for it to "
                 "finish or cancel it"
             )
 
@@ -230,14 +221,7 @@ class BatchHandler(_BatchesBase):
     async def delete(self, batch_id: str) -> None:
         package = self.package_dir(self.query("package"))
         current = await self.status(package, batch_id)
-        batch = self.batches.get(package, batch_id)
-        if batch is None or not _alive(batch):
-            if current["status"] != "running":
-                raise Conflict(f"batch {batch_id} has already finished ({current['status']})")
-            raise Conflict(
-                f"batch {batch_id} was not started by this server (from the command line?); "
-                "stop it where it runs, with Ctrl-C"
-            )
-        batch.cancel()
-        await self.in_thread(batch.wait, self.app.cancel_timeout)
+        job = self.jobs.get("batch", package, batch_id)
+        self.cancel(job, f"batch {batch_id}", current["status"])
+        # Answered now: the sidebar polls until the sweep says interrupted.
         self.reply(await self.status(package, batch_id))

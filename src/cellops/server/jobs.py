@@ -1,9 +1,17 @@
-"""Runs started by the server: one ``cellops run`` child process each, watched from threads.
+"""Jobs started by the server: runs and sweeps alike, one ``cellops`` child process each.
 
-The child writes the run record as it goes; the server only keeps what the record cannot
-tell: the process (to cancel it), the tail of its stderr (why it failed when it failed before
-writing a record) and whether the user cancelled it. Nothing here touches tornado, so the
-blocking waits run in executor threads.
+One execution model for both: ``cellops run PKG --run-id ID`` or ``cellops batch PKG
+--batch-id ID``, started without a shell in a process group of its own. The child writes
+its records as it goes (``run.json``, ``batch.json``, each naming its runner), so a browser
+reload or a server restart reads the state from disk; the registry only keeps what the
+records cannot tell: the process (to cancel it), the tail of its stderr (why it failed when it
+failed before writing a record) and whether the user cancelled it.
+
+Cancel is one path for both: SIGINT to the child's group (the runner interrupts its kernels
+and records ``interrupted``), after ``cancel_timeout`` SIGTERM then SIGKILL to the group and
+to the kernels (they run in sessions of their own), then the server reads the records, which
+files a run whose runner is gone as ``interrupted``. Nothing here touches tornado: the
+blocking waits run in threads.
 """
 
 from __future__ import annotations
@@ -19,21 +27,35 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from cellops.run.record import new_run_id, run_dir
-from cellops.spec import PipelineSpec
+from cellops.errors import CellopsError
+from cellops.run import liveness
+from cellops.run import record as records
 
 STDERR_LINES = 20
+KILL_WAIT = 10.0  # seconds a SIGTERM gets before SIGKILL
+Kind = Literal["run", "batch"]
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What the server knew when it started a job: answered until the child's record exists."""
+
+    kind: Kind
+    package: Path
+    job_id: str
+    argv: tuple[str, ...]
+    pipeline: str
+    stages: tuple[str, ...] = ()
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False)  # a run's values
+    total: int = 0  # a sweep's runs
+    swept: tuple[str, ...] = ()  # a sweep's swept parameters
 
 
 @dataclass
 class Job:
-    package: Path
-    run_id: str
-    pipeline: str
-    stages: tuple[str, ...]
-    parameters: dict[str, Any]
+    launch: Launch
     process: subprocess.Popen[str]
     started: float
     stderr: collections.deque[str] = field(
@@ -41,113 +63,166 @@ class Job:
     )
     cancelled: bool = False
     reader: threading.Thread | None = None
+    stopper: threading.Thread | None = None
+
+    @property
+    def job_id(self) -> str:
+        return self.launch.job_id
+
+    @property
+    def package(self) -> Path:
+        return self.launch.package
 
     @property
     def returncode(self) -> int | None:
         return self.process.poll()
 
     @property
+    def cancelling(self) -> bool:
+        """Cancelled and not ended yet: the sidebar shows 'cancelling...'."""
+        return self.cancelled and self.returncode is None
+
+    @property
     def message(self) -> str | None:
-        """The child's last words when it failed, for runs that died without saying why."""
+        """The child's last words when it failed, for jobs that died without saying why."""
         code = self.returncode
         if code in (None, 0):
             return None
         tail = "\n".join(self.stderr).strip()
-        return tail or f"`cellops run` exited with code {code}"
+        return tail or f"`cellops {self.launch.kind}` exited with code {code}"
 
     def read_stderr(self) -> None:
         assert self.process.stderr is not None
         for line in self.process.stderr:
             self.stderr.append(line.rstrip())
+        # Reaped here: a zombie would still look like a living runner to its records.
         self.process.wait()
+
+
+def cellops_argv(*args: str) -> tuple[str, ...]:
+    """The command line of a child: this interpreter's cellops, arguments as a list."""
+    return (sys.executable, "-m", "cellops.cli", *args)
+
+
+class Jobs:
+    """The runs and sweeps this server started, by kind, package and id."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[tuple[Kind, Path, str], Job] = {}
+        self._lock = threading.Lock()
+
+    def get(self, kind: Kind, package: Path, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get((kind, package, job_id))
+
+    def of(self, kind: Kind, package: Path) -> list[Job]:
+        with self._lock:
+            return [j for (k, p, _), j in self._jobs.items() if k == kind and p == package]
+
+    def running(self, kind: Kind, package: Path) -> list[Job]:
+        return [j for j in self.of(kind, package) if j.returncode is None]
+
+    def start(self, launch: Launch) -> Job:
+        records.run_dir(launch.package, launch.job_id)  # the id names no other folder
+        process = subprocess.Popen(
+            list(launch.argv),
+            cwd=launch.package,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            # Its own process group: a Ctrl-C in the server's terminal is the server's
+            # business, and cancel reaches the runner and whatever it started in the group.
+            start_new_session=True,
+        )
+        job = Job(launch, process, time.time())
+        job.reader = threading.Thread(
+            target=job.read_stderr, name=f"cellops-{launch.kind}-{launch.job_id}", daemon=True
+        )
+        job.reader.start()
+        with self._lock:
+            self._jobs[(launch.kind, launch.package, launch.job_id)] = job
+        return job
+
+    def cancel(self, job: Job, timeout: float) -> None:
+        """Start stopping ``job`` and return at once; a second cancel changes nothing."""
+        with self._lock:
+            if job.stopper is not None:
+                return
+            job.stopper = threading.Thread(
+                target=self._stop, args=(job, timeout), name=f"cellops-stop-{job.job_id}"
+            )
+            job.cancelled = True
+        job.stopper.start()
+
+    def wait(self, job: Job, timeout: float) -> bool:
+        """True once ``job`` has ended and its records are settled (bounded by ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        if job.stopper is not None:
+            job.stopper.join(timeout)
+        elif job.reader is not None:
+            job.reader.join(timeout)
+        if job.reader is not None:
+            job.reader.join(max(0.0, deadline - time.monotonic()))
+        return job.returncode is not None
+
+    def _stop(self, job: Job, timeout: float) -> None:
+        if job.returncode is None:
+            _signal_group(job.process.pid, signal.SIGINT)
+            try:
+                job.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._kill(job)
+        if job.reader is not None:
+            job.reader.join(KILL_WAIT)
+        settle(job.launch)
+
+    def _kill(self, job: Job) -> None:
+        """The runner did not stop in time: SIGTERM, SIGKILL, and its kernels too."""
+        # Kernels run in sessions of their own (jupyter_client): found before the runner
+        # goes, since an orphan's parent is no longer the runner.
+        kernels = liveness.descendants(job.process.pid)
+        _signal_group(job.process.pid, signal.SIGTERM)
+        try:
+            job.process.wait(KILL_WAIT)
+        except subprocess.TimeoutExpired:
+            _signal_group(job.process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                job.process.wait(KILL_WAIT)
+        for pid in kernels:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+    def stop_all(self, timeout: float) -> None:
+        """Cancel every job still going, all at once, and wait until each has settled."""
+        with self._lock:
+            going = [j for j in self._jobs.values() if j.returncode is None]
+        for job in going:
+            self.cancel(job, timeout)
+        for job in going:
+            self.wait(job, timeout + 3 * KILL_WAIT)
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def settle(launch: Launch) -> None:
+    """Read the job's records once its runner is gone: a record still saying 'running' is
+    filed as interrupted (the dead-runner rule), for every later reader."""
+    from cellops.sweeps.sweep import load_state
+
+    with contextlib.suppress(CellopsError, OSError, ValueError, TypeError, KeyError):
+        if launch.kind == "run":
+            records.load(launch.package, launch.job_id)
+            return
+        for run in load_state(launch.package, launch.job_id)["runs"]:
+            with contextlib.suppress(CellopsError, OSError, ValueError, TypeError, KeyError):
+                records.load(launch.package, run["run_id"])
 
 
 def assignment(name: str, value: Any) -> str:
     """``name=value`` as ``cellops run -p`` reads it: strings as they are, the rest as JSON."""
     return f"{name}={value if isinstance(value, str) else json.dumps(value)}"
-
-
-class Jobs:
-    def __init__(self) -> None:
-        self._jobs: dict[tuple[Path, str], Job] = {}
-        self._lock = threading.Lock()
-
-    def get(self, package: Path, run_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get((package, run_id))
-
-    def of(self, package: Path) -> list[Job]:
-        with self._lock:
-            return [j for (p, _), j in self._jobs.items() if p == package]
-
-    def start(
-        self,
-        package: Path,
-        spec: PipelineSpec,
-        parameters: dict[str, Any],
-        assignments: list[str],
-        *,
-        no_cache: bool = False,
-        resume: str | None = None,
-    ) -> Job:
-        """``resume``: the id of the failed latest run to continue (under its own id)."""
-        with self._lock:
-            run_id = resume or new_run_id()
-            run_dir(package, run_id)  # validates the id before it reaches a command line
-            argv = [sys.executable, "-m", "cellops.cli", "run", str(package)]
-            argv += ["--run-id", run_id, "-q", *(f"--param={a}" for a in assignments)]
-            if no_cache:
-                argv.append("--no-cache")
-            if resume:
-                argv.append("--resume")
-            process = subprocess.Popen(
-                argv,
-                cwd=package,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                errors="replace",
-                # Its own process group: a Ctrl-C in the server's terminal is the server's
-                # business, and a last-resort kill reaches the run's kernels too.
-                start_new_session=True,
-            )
-            job = Job(
-                package,
-                run_id,
-                spec.name,
-                tuple(s.name for s in spec.stages),
-                parameters,
-                process,
-                time.time(),
-            )
-            job.reader = threading.Thread(
-                target=job.read_stderr, name=f"cellops-run-{run_id}", daemon=True
-            )
-            job.reader.start()
-            self._jobs[(package, run_id)] = job
-            return job
-
-    def stop(self, job: Job, timeout: float) -> None:
-        """SIGINT (the runner stops its kernels and records 'interrupted'), then SIGKILL."""
-        job.cancelled = True
-        if job.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                job.process.send_signal(signal.SIGINT)
-            try:
-                job.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(job.process.pid, signal.SIGKILL)
-                job.process.wait(10)
-        if job.reader is not None:
-            job.reader.join(10)
-
-    def stop_all(self, timeout: float) -> None:
-        with self._lock:
-            running = [j for j in self._jobs.values() if j.returncode is None]
-        threads = [threading.Thread(target=self.stop, args=(j, timeout)) for j in running]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()

@@ -7,8 +7,8 @@ from pathlib import Path
 from tornado import web
 
 from cellops.errors import PackageError
-from cellops.layout import SPEC_FILE
-from cellops.promote import PromoteResult, default_output, promote
+from cellops.package.layout import SPEC_FILE
+from cellops.package.promote import PromoteResult, default_output, promote
 from cellops.server import schema
 from cellops.server.base import CellopsHandler, Conflict
 

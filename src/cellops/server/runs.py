@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
+from cellops.package.spec import SPEC_FILE, load
 from cellops.run.params import resolve
-from cellops.run.record import latest, run_dir
+from cellops.run.record import latest, new_run_id, run_dir
 from cellops.server import schema
 from cellops.server.base import (
     BadRequest,
@@ -17,15 +18,16 @@ from cellops.server.base import (
     NotFound,
     refuse_non_finite,
 )
-from cellops.server.jobs import Jobs, assignment
-from cellops.server.status import list_runs, run_status
-from cellops.spec import SPEC_FILE, load
+from cellops.server.jobs import Job, Jobs, Launch, assignment, cellops_argv
+from cellops.server.status import list_runs, run_status, with_job
 
 if TYPE_CHECKING:
     from cellops.server import CellopsApp
 
 
-class _RunsBase(CellopsHandler):
+class JobsHandler(CellopsHandler):
+    """What the run and sweep routes share: the one registry of the server's jobs."""
+
     @property
     def app(self) -> CellopsApp:
         app: CellopsApp = self.settings["cellops"]
@@ -35,8 +37,31 @@ class _RunsBase(CellopsHandler):
     def jobs(self) -> Jobs:
         return self.app.jobs
 
+    def listed_package(self) -> Path | None:
+        """The package of a listing, None when the folder is no package (yet).
+
+        The sidebar asks for every notebook it opens, promoted or not: a folder that is no
+        package is the empty list, not a 404 in the server log.
+        """
+        folder = self.confined(self.query("package"), "package")
+        return folder if (folder / SPEC_FILE).is_file() else None
+
+    def cancel(self, job: Job | None, what: str, state: str) -> None:
+        """Start cancelling ``job`` (not waiting for it); a 409 when there is nothing to stop."""
+        if state != "running" or (job is not None and job.returncode is not None):
+            raise Conflict(f"{what} has already finished ({state})")
+        if job is None:
+            raise Conflict(
+                f"{what} was not started by this server (from the command line?); stop it "
+                "where it runs, with Ctrl-C"
+            )
+        self.jobs.cancel(job, self.app.cancel_timeout)
+
+
+class _RunsBase(JobsHandler):
     def status(self, package: Path, run_id: str) -> schema.RunStatus:
-        return run_status(package, run_id, self.jobs.get(package, run_id), self.api_path)
+        job = self.jobs.get("run", package, run_id)
+        return with_job(run_status(package, run_id, job, self.api_path), job)
 
 
 class RunsHandler(_RunsBase):
@@ -52,17 +77,14 @@ class RunsHandler(_RunsBase):
         # Checked here too, so a bad value is a 400 now rather than a failed run later.
         values = resolve(spec, assignments)
         refuse_non_finite(values)
-        for other in self.jobs.of(package):
+        for other in self.jobs.running("run", package):
             # A child whose record is final may still be closing kernels: that run is over.
-            if (
-                other.returncode is None
-                and self.status(package, other.run_id)["status"] == "running"
-            ):
+            if self.status(package, other.job_id)["status"] == "running":
                 raise Conflict(
-                    f"run {other.run_id} of this package is still running; wait for it to "
+                    f"run {other.job_id} of this package is still running; wait for it to "
                     "finish or cancel it"
                 )
-        resumed: str | None = None
+        run_id, resumed = new_run_id(), []
         if resume:
             if params:
                 raise BadRequest("resume continues a run with its own parameters: send no params")
@@ -71,20 +93,32 @@ class RunsHandler(_RunsBase):
                 raise Conflict(
                     "only a failed or cancelled latest run can be resumed; start a new run"
                 )
-            resumed, values = previous.run_id, previous.parameters
-        job = self.jobs.start(package, spec, values, assignments, no_cache=no_cache, resume=resumed)
-        started: schema.RunStarted = {"id": job.run_id, "package": self.api_path(package)}
+            # `cellops run --resume` continues a failed run under its own id.
+            run_id, values, resumed = previous.run_id, previous.parameters, ["--resume"]
+        argv = ["run", str(package), "--run-id", run_id, "-q", *resumed]
+        argv += [f"--param={a}" for a in assignments]
+        if no_cache:
+            argv.append("--no-cache")
+        launch = Launch(
+            "run",
+            package,
+            run_id,
+            cellops_argv(*argv),
+            spec.name,
+            stages=tuple(s.name for s in spec.stages),
+            parameters=values,
+        )
+        job = self.jobs.start(launch)
+        started: schema.RunStarted = {"id": job.job_id, "package": self.api_path(package)}
         self.reply(started, 202)
 
     @web.authenticated
     async def get(self) -> None:
-        # The sidebar asks for every notebook it opens, promoted or not: a folder that is no
-        # package (yet) is the empty list, not a 404 in the server log.
-        folder = self.confined(self.query("package"), "package")
-        if not (folder / SPEC_FILE).is_file():
+        folder = self.listed_package()
+        if folder is None:
             self.reply(schema.RunList(promoted=False, runs=[]))
             return
-        runs = list_runs(folder, self.jobs.of(folder), self.api_path)
+        runs = list_runs(folder, self.jobs.of("run", folder), self.api_path)
         self.reply(schema.RunList(promoted=True, runs=runs))
 
 
@@ -98,15 +132,8 @@ class RunHandler(_RunsBase):
     async def delete(self, run_id: str) -> None:
         package = self.package_dir(self.query("package"))
         current = self.status(package, run_id)
-        job = self.jobs.get(package, run_id)
-        if current["status"] != "running":
-            raise Conflict(f"run {run_id} has already finished ({current['status']})")
-        if job is None:
-            raise Conflict(
-                f"run {run_id} was not started by this server (from the command line?); stop "
-                "it where it runs, with Ctrl-C"
-            )
-        await self.in_thread(self.jobs.stop, job, self.app.cancel_timeout)
+        self.cancel(self.jobs.get("run", package, run_id), f"run {run_id}", current["status"])
+        # Answered now: the sidebar polls until the run says interrupted.
         self.reply(self.status(package, run_id))
 
 

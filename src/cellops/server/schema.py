@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from cellops.analysis import LiteralParameter
-from cellops.spec import Parameter
-from cellops.tags import Diagnostic as CoreDiagnostic
+from cellops.analysis.cells import LiteralParameter
+from cellops.notebook.tags import Diagnostic as CoreDiagnostic
+from cellops.package.spec import Parameter
 
 Severity = Literal["error", "warning"]
 CellRole = Literal["parameters", "setup", "skip", "stage", "none"]
@@ -131,7 +131,7 @@ class StageStatus(TypedDict):
     error: StageError | None
 
 
-class RunStatus(TypedDict):
+class _RunStatusRequired(TypedDict):
     id: str
     package: str
     pipeline: str
@@ -141,6 +141,11 @@ class RunStatus(TypedDict):
     duration: float | None
     stages: list[StageStatus]
     message: str | None
+
+
+class RunStatus(_RunStatusRequired, total=False):
+    # True while a cancelled run stops its kernels (the status still says running).
+    cancelling: bool
 
 
 class RunList(TypedDict):
@@ -163,7 +168,7 @@ class BatchStarted(TypedDict):
     total: int
 
 
-class BatchStatus(TypedDict):
+class _BatchStatusRequired(TypedDict):
     id: str
     package: str
     status: BatchState
@@ -177,6 +182,16 @@ class BatchStatus(TypedDict):
     metrics: list[str]
     rows: list[dict[str, Any]]
     message: str | None
+
+
+class BatchStatus(_BatchStatusRequired, total=False):
+    # True while a cancelled sweep stops its kernels (the status still says running).
+    cancelling: bool
+
+
+class BatchList(TypedDict):
+    promoted: bool
+    batches: list[BatchStatus]
 
 
 # -- experiment tracking (docs/tracking.md) ---------------------------------------------------

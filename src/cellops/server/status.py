@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cellops.errors import PackageError
-from cellops.layout import RUN_FILE
+from cellops.package.layout import RUN_FILE
 from cellops.run import record as records
 from cellops.server import schema
 from cellops.server.base import NotFound
@@ -73,11 +73,11 @@ def _from_job(job: Job, api: Callable[[Path], str]) -> schema.RunStatus:
     ended = job.returncode is not None
     state: schema.StageState = "not-run" if ended else "pending"
     return {
-        "id": job.run_id,
+        "id": job.job_id,
         "package": api(job.package),
-        "pipeline": job.pipeline,
-        "status": _ended(job) if ended else "running",
-        "parameters": job.parameters,
+        "pipeline": job.launch.pipeline,
+        "status": ended_status(job) if ended else "running",
+        "parameters": job.launch.parameters,
         "started": job.started,
         "duration": None,
         "stages": [
@@ -89,13 +89,14 @@ def _from_job(job: Job, api: Callable[[Path], str]) -> schema.RunStatus:
                 "notebook": None,
                 "error": None,
             }
-            for n in job.stages
+            for n in job.launch.stages
         ],
         "message": job.message,
     }
 
 
-def _ended(job: Job) -> schema.RunState:
+def ended_status(job: Job) -> schema.RunState:
+    """A job that ended without a final record: cancelled, or it failed."""
     return "interrupted" if job.cancelled else "failed"
 
 
@@ -140,12 +141,18 @@ def run_status(
     if job is not None:
         status["message"] = job.message
         if job.returncode is not None and rec.status == "running":
-            status["status"] = _ended(job)  # killed before it could finish its record
+            status["status"] = ended_status(job)  # killed before it could finish its record
+    return status
+
+
+def with_job(status: schema.RunStatus, job: Job | None) -> schema.RunStatus:
+    if job is not None and job.cancelling and status["status"] == "running":
+        status["cancelling"] = True
     return status
 
 
 def list_runs(package: Path, jobs: list[Job], api: Callable[[Path], str]) -> list[schema.RunStatus]:
-    by_id = {j.run_id: j for j in jobs}
+    by_id = {j.job_id: j for j in jobs}
     ids = set(by_id)
     base = records.runs_dir(package)
     if base.is_dir():
@@ -153,7 +160,8 @@ def list_runs(package: Path, jobs: list[Job], api: Callable[[Path], str]) -> lis
     out = []
     for run_id in ids:
         try:
-            out.append(run_status(package, run_id, by_id.get(run_id), api))
+            job = by_id.get(run_id)
+            out.append(with_job(run_status(package, run_id, job, api), job))
         except (NotFound, PackageError):
             continue  # a damaged or foreign directory under runs/ is not a run to show
     return sorted(out, key=lambda s: s["started"], reverse=True)

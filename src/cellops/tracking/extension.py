@@ -53,6 +53,7 @@ class Tracker:
         self.synchronous = run_mode
         self.session = uuid.uuid4().hex
         self.params: dict[str, Any] = {}
+        self.run_params: dict[str, Any] | None = None
         self.paramset: tuple[str, str] | None = None
         self.parameters_cell: str | None = None
         self._nb_mtime: float | None = None
@@ -129,6 +130,13 @@ class Tracker:
         meta = _request_metadata(self.shell, info).get("cellops")
         if not isinstance(meta, dict) or not meta.get("db"):
             return None  # not sent by the runner: nothing to file it under
+        run_params = meta.get("params")
+        if isinstance(run_params, dict) and run_params != self.run_params:
+            # The run's parameters, handed down by the runner: a stage records them all,
+            # also those its own cells never read (papermill injects only those).
+            self.run_params = run_params
+            self.params = {**self.params, **run_params}
+            self.paramset = canonical(self.params)
         if meta.get("generated"):
             # A cell cellops or papermill added to the stage: not the user's, but its
             # parameters are the run's.

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cellops import layout
 from cellops.errors import PackageError, ParameterError
-from cellops.spec import PipelineSpec, load
+from cellops.package import layout
+from cellops.package.spec import PipelineSpec, load
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def resolve_target(path: str | Path) -> Target:
         package = p.resolve()
         return Target(package, load(package), package)
     if p.suffix == ".ipynb" and p.is_file():
-        from cellops.promote import promote
+        from cellops.package.promote import promote
 
         nb = p.resolve()
         result = promote(nb, notebook_package(nb))

@@ -32,7 +32,7 @@ def command(argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
     commands = {c.replace("_", "-") for c in COMMANDS}
     if argv and (argv[0] in commands or argv[0] in ("--help", "-h", "--version")):
         return list(argv)
-    from cellops.spec import load
+    from cellops.package.spec import load
 
     package = env.get("CELLOPS_PACKAGE") or (PACKAGE if os.path.isdir(PACKAGE) else ".")
     names = [p.name for p in load(package).parameters]

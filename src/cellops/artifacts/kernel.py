@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, TypedDict
 
-from cellops.artifacts_formats import (
+from cellops.artifacts.formats import (
     choose_format,
     format_ext,
     format_of_path,
@@ -33,6 +33,7 @@ from cellops.artifacts_formats import (
     write_value,
 )
 from cellops.errors import ArtifactError
+from cellops.fsutil import is_url, url_protocol
 
 __all__ = [
     "MANIFEST",
@@ -107,7 +108,7 @@ def save_outputs(
                 f"stage {stage!r}: output name {name!r} is not a variable name; outputs are "
                 "named after the notebook variables that hold them"
             )
-    if "://" in target:
+    if is_url(target):
         return _save_remote(target, values, stage=stage, cells=cells or {})
 
     created = not os.path.isdir(target)
@@ -239,7 +240,7 @@ def _manifest_bytes(stage: str, outputs: Mapping[str, OutputEntry]) -> bytes:
 
 def url_fs(url: str, action: str) -> tuple[Any, str]:
     """The fsspec filesystem and path for ``url``, or an ArtifactError saying what to install."""
-    protocol = url.split("://", 1)[0]
+    protocol = url_protocol(url)
     package = _PROTOCOL_PACKAGES.get(protocol)
     install = "pip install fsspec" + (f" {package}" if package else "")
     try:
@@ -323,7 +324,7 @@ def _load_one(inputs: Mapping[str, str], name: str, stage: str) -> object:
         "re-run the upstream stage with `cellops run`, or fix the path in cellops_inputs"
     )
     try:
-        if "://" in path:
+        if is_url(path):
             fs, remote = url_fs(path, "read input from")
             with fs.open(remote, "rb") as file:
                 return read_value(fmt, file)

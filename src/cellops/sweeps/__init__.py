@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from cellops.batch.sweep import Batch
+    from cellops.sweeps.sweep import Batch
 
 __all__ = ["batch", "prepare_batch", "start_batch"]
 
@@ -45,10 +45,10 @@ def prepare_batch(
     ``resume`` continues the package's latest batch: runs that finished are not run again
     (without a grid, the same sweep).
     """
-    from cellops.batch.grid import plan_sweep
-    from cellops.batch.sweep import Batch, BatchOptions
-    from cellops.batch.target import resolve_target
     from cellops.errors import CellopsError
+    from cellops.sweeps.grid import plan_sweep
+    from cellops.sweeps.sweep import Batch, BatchOptions
+    from cellops.sweeps.target import resolve_target
 
     if artifacts and executor != "dask":
         raise CellopsError(

@@ -6,8 +6,8 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from cellops.promote import Analysis, PromoteResult
-    from cellops.tags import Diagnostic
+    from cellops.notebook.tags import Diagnostic
+    from cellops.package.promote import Analysis, PromoteResult
 
 
 def _diagnostics(diags: tuple[Diagnostic, ...], out: TextIO) -> None:

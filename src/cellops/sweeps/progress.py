@@ -22,6 +22,7 @@ class BatchProgress:
     done: int = 0
     failed: int = 0
     reused: int = 0  # finished by an earlier attempt of a resumed batch
+    cached: int = 0  # done with every stage taken from the cache
     status: BatchStatus = "running"
     started: float = field(default_factory=time.time)
     finished: float | None = None
@@ -66,49 +67,76 @@ def _clock(seconds: float | None) -> str:
 
 
 class TerminalProgress:
-    """A bar with ETA on a terminal; one plain line per finished run otherwise (logs, CI)."""
+    """A rich bar on a terminal (runs done/failed/cached of N, elapsed, ETA) with a line per
+    finished run above it; one plain line per finished run otherwise (logs, CI, a pipe).
 
-    def __init__(self, out: TextIO, swept: Sequence[str], *, quiet: bool = False) -> None:
-        self.out = out
+    ``console``: a rich Console to draw on instead of ``out`` (tests capture with it).
+    """
+
+    def __init__(
+        self,
+        out: TextIO,
+        swept: Sequence[str],
+        *,
+        quiet: bool = False,
+        console: Any = None,
+    ) -> None:
+        from cellops.run.terminal import PlainLines, is_terminal
+
         self.swept = tuple(swept)
         self.quiet = quiet
-        isatty = getattr(out, "isatty", None)
-        self.tty = bool(isatty and isatty())
-        self.drawn = False
+        self.tty = console is not None or is_terminal(out)
+        self.plain = PlainLines(out)
+        self.out = out
+        self.console = console
+        self.display: Any = None
+        self.progress: BatchProgress | None = None
+
+    def _line(self, progress: BatchProgress, row: dict[str, Any]) -> str:
+        params = " ".join(f"{p}={row.get(p)!r}" for p in self.swept)
+        detail = row.get("error") or f"{row.get('duration', 0):.2f}s"
+        done = progress.done + progress.failed
+        return (
+            f"  run {row['run']:>3} {row['status']:<6} [{done}/{progress.total}, ETA "
+            f"{_clock(progress.eta())}] {params}  {detail}"
+        )
 
     def run_ended(self, progress: BatchProgress, row: dict[str, Any]) -> None:
         if self.quiet:
             return
-        if self.tty:
-            self.draw(progress)
-            return
-        params = " ".join(f"{p}={row.get(p)!r}" for p in self.swept)
-        detail = row.get("error") or f"{row.get('duration', 0):.2f}s"
-        done = progress.done + progress.failed
-        print(
-            f"  run {row['run']:>3} {row['status']:<6} [{done}/{progress.total}, ETA "
-            f"{_clock(progress.eta())}] {params}  {detail}",
-            file=self.out,
-            flush=True,
-        )
+        if self.display is not None:
+            self.display.line(self._line(progress, row))
+            self.display.refresh()
+        elif not self.tty:
+            self.plain.line(self._line(progress, row))
 
     def draw(self, progress: BatchProgress) -> None:
-        if self.quiet or not self.tty:
+        """Start the bar (on a terminal); it redraws itself until ``close``."""
+        if self.quiet or not self.tty or self.display is not None:
             return
-        width = 30
-        done = progress.done + progress.failed
-        filled = int(width * done / progress.total) if progress.total else width
-        failed = f", {progress.failed} failed" if progress.failed else ""
-        text = (
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{progress.total} runs{failed}"
-            f"  elapsed {_clock(time.time() - progress.started)}  ETA {_clock(progress.eta())} "
+        from cellops.run.terminal import LiveDisplay
+
+        self.progress = progress
+        self.display = LiveDisplay(self.out, self._bar, console=self.console)
+        self.display.start()
+
+    def _bar(self) -> Any:
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+
+        p = self.progress
+        assert p is not None
+        ended = p.done + p.failed
+        grid = Table.grid(padding=(0, 1))
+        grid.add_row(
+            ProgressBar(total=max(p.total, 1), completed=ended, width=30),
+            f"{p.done} done, {p.failed} failed, {p.cached} cached of {p.total} runs",
+            f"elapsed {_clock((p.finished or time.time()) - p.started)}",
+            f"ETA {_clock(p.eta())}",
         )
-        self.out.write(text)
-        self.out.flush()
-        self.drawn = True
+        return grid
 
     def close(self) -> None:
-        if self.drawn:
-            self.out.write("\n")
-            self.out.flush()
-            self.drawn = False
+        if self.display is not None:
+            self.display.stop()
+            self.display = None

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from cellops.analysis import BUILTIN_NAMES, CellAnalysis, Statement, split_statements
-from cellops.notebook import Notebook
-from cellops.tags import Diagnostic, diagnostic
+from cellops.analysis.cells import BUILTIN_NAMES, CellAnalysis, Statement, split_statements
+from cellops.notebook.read import Notebook
+from cellops.notebook.tags import Diagnostic, diagnostic
 
 Kind = Literal["param", "setup", "stage"]
 Last = Mapping[str, tuple[Kind, str, int]]  # name -> where its latest definition is

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cellops.analysis import CellAnalysis
-from cellops.notebook import Cell, Notebook
-from cellops.tags import Diagnostic, diagnostic
+from cellops.analysis.cells import CellAnalysis
+from cellops.notebook.read import Cell, Notebook
+from cellops.notebook.tags import Diagnostic, diagnostic
 
 _SETUP = ""  # links made by setup code hold in every stage
 

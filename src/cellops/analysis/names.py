@@ -1,8 +1,8 @@
 """Which names a block of cell code binds, reads, mutates and deletes.
 
-The engine behind ``cellops.analysis``. It walks the tree in execution order, keeping a stack of
-scopes, because data flow between stages hinges on *order*: ``x = x + 1`` needs ``x`` from an
-earlier stage while ``y = 1; print(y)`` does not. Control flow is read straight through (an
+The engine behind ``cellops.analysis.cells``. It walks the tree in execution order, keeping a
+stack of scopes, because data flow between stages hinges on *order*: ``x = x + 1`` needs ``x``
+from an earlier stage while ``y = 1; print(y)`` does not. Control flow is read straight through (an
 ``if`` body counts as run): guessing which branch runs would make the result depend on data.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from cellops._analysis_aliases import alias_sources, target_names
-from cellops._analysis_implied import LAZY_IMPORTS
+from cellops.analysis.aliases import alias_sources, target_names
+from cellops.analysis.implied import LAZY_IMPORTS
 
 # Methods that change their receiver. Kept short on purpose: a false mutation makes stages that
 # could run in parallel wait for each other, a missed one only matters if two stages both touch

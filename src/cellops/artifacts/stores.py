@@ -1,6 +1,6 @@
 """Where a run keeps its artifacts: a local folder or an fsspec URL (``s3://``, ``gs://`` …).
 
-``ArtifactStore`` (in ``cellops.artifacts``) is the local, content-addressed store.
+``ArtifactStore`` (in ``cellops.artifacts.kernel``) is the local, content-addressed store.
 ``UrlArtifactStore`` is the same layout on object storage, used when Dask workers on other
 machines exchange stage values (``cellops batch --executor dask --artifacts s3://…``).
 ``open_store`` picks one from the root, and ``work`` functions read and clear a stage's output
@@ -16,11 +16,8 @@ import posixpath
 import shutil
 from typing import Any
 
-from cellops.artifacts import MANIFEST, ArtifactStore, artifact_name, url_fs
-
-
-def is_url(location: str | os.PathLike[str]) -> bool:
-    return "://" in os.fspath(location)
+from cellops.artifacts.kernel import MANIFEST, ArtifactStore, artifact_name, url_fs
+from cellops.fsutil import is_url
 
 
 def join(location: str | os.PathLike[str], *parts: str) -> str:

@@ -16,6 +16,7 @@ LOCK_FILE = "requirements.lock"
 STAGES_DIR = "stages"
 RUN_FILE = "run.json"
 BATCH_FILE = "batch.json"
+BATCH_REQUEST = "request.json"  # the sweep a server asked for, as `cellops batch` reads it
 LATEST = "latest"  # the id of the run (batch) that --resume continues
 
 

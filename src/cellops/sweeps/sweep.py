@@ -12,6 +12,7 @@ finished rows); ``Batch.start()`` runs it in a background thread that a server p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -21,13 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from cellops import layout
-from cellops.batch.grid import SweepPlan, run_key
-from cellops.batch.progress import BatchProgress, TerminalProgress
-from cellops.batch.results import run_row, save
-from cellops.batch.target import Target
 from cellops.errors import CellopsError
 from cellops.fsutil import atomic_write
+from cellops.package import layout
+from cellops.run import liveness
 from cellops.run import record as records
 from cellops.run.context import PackageContext, package_context
 from cellops.run.executor import Executor
@@ -35,6 +33,10 @@ from cellops.run.package_run import PackageRun, RunOptions
 from cellops.run.record import RunRecord, StageRecord
 from cellops.run.scheduler import Scheduler
 from cellops.run.warm import WarmKernels
+from cellops.sweeps.grid import SweepPlan, run_key
+from cellops.sweeps.progress import BatchProgress, TerminalProgress
+from cellops.sweeps.results import run_row, save
+from cellops.sweeps.target import Target
 
 EXECUTORS = ("local", "dask")
 
@@ -57,11 +59,30 @@ def batches_dir(package: Path) -> Path:
 def latest_batch(package: Path) -> dict[str, Any] | None:
     try:
         batch_id = (batches_dir(package) / layout.LATEST).read_text(encoding="utf-8").strip()
-        data: dict[str, Any] = json.loads(
-            (batches_dir(package) / batch_id / layout.BATCH_FILE).read_text(encoding="utf-8")
-        )
-    except (OSError, ValueError):
+        return load_state(package, batch_id)
+    except (OSError, ValueError, CellopsError):
         return None
+
+
+def load_state(package: Path, batch_id: str) -> dict[str, Any]:
+    """``batch.json`` of a batch; OSError or ValueError when there is none readable.
+
+    Like a run record, it says ``running`` only while its runner lives: a reader finding the
+    runner gone (killed) files the batch and its unfinished runs as interrupted, once.
+    """
+    records.run_dir(package, batch_id)  # batch ids are run ids: nothing that walks paths
+    path = batches_dir(package) / batch_id / layout.BATCH_FILE
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise ValueError(f"{path}: not a batch state")
+    if data.get("status") == "running" and not liveness.alive(data.get("runner")):
+        data["status"] = "interrupted"
+        data["finished"] = path.stat().st_mtime
+        for run in data["runs"]:
+            if run.get("status") in ("pending", "running"):
+                run["status"] = "interrupted"
+        with contextlib.suppress(OSError):
+            atomic_write(path, json.dumps(data, indent=1, default=repr))
     return data
 
 
@@ -95,7 +116,9 @@ class Batch:
         self.batch_id = (
             previous["batch_id"] if previous else options.batch_id or records.new_run_id()
         )
+        records.run_dir(target.package, self.batch_id)  # a given id names no other folder
         self.dir = batches_dir(target.package) / self.batch_id
+        self.runner = liveness.this_runner()
         earlier = {run_key(r["params"]): r for r in (previous or {}).get("runs", [])}
         self.run_ids = self._run_ids(earlier)
         self.finished_before = {
@@ -126,14 +149,14 @@ class Batch:
 
     # -- state ----------------------------------------------------------------------------
     def _row(self, i: int, rec: RunRecord) -> dict[str, Any]:
-        from cellops.artifact_stores import open_store
+        from cellops.artifacts.stores import open_store
 
         store = open_store(self.artifacts_root())
         run_dir = records.run_dir(self.target.package, rec.run_id)
         return run_row(i, rec, run_dir, store, self.params)
 
     def artifacts_root(self) -> str:
-        from cellops.artifact_stores import join
+        from cellops.artifacts.stores import join
 
         if self.options.artifacts:
             return join(self.options.artifacts, layout.SHARED_ARTIFACTS)
@@ -158,6 +181,8 @@ class Batch:
             "started": self.progress.started,
             "finished": self.progress.finished,
             "executed": self.executed,
+            "reused": self.progress.reused,
+            "runner": self.runner,
             "runs": runs,
         }
         atomic_write(self.dir / layout.BATCH_FILE, json.dumps(data, indent=1, default=repr))
@@ -172,7 +197,7 @@ class Batch:
         return self.progress.to_dict()
 
     def results(self) -> Any:
-        from cellops.batch.results import frame
+        from cellops.sweeps.results import frame
 
         return frame(self.rows())
 
@@ -184,7 +209,8 @@ class Batch:
         rec.stages = {s.name: StageRecord() for s in spec.stages}
         store, work_root = None, None
         if self.options.artifacts:
-            from cellops.artifact_stores import is_url, join, open_store
+            from cellops.artifacts.stores import join, open_store
+            from cellops.fsutil import is_url
 
             given = self.options.artifacts
             root = given if is_url(given) else str(Path(given).resolve())
@@ -232,6 +258,8 @@ class Batch:
             self.rows_by_run[i] = row
             if row["status"] == "done":
                 self.progress.done += 1
+                stages = run.rec.stages.values()
+                self.progress.cached += all(s.cache_hit for s in stages)
             else:
                 self.progress.failed += 1
         self.terminal.run_ended(self.progress, row)
@@ -245,12 +273,13 @@ class Batch:
             else:
                 self.progress.status = "failed" if self.progress.failed else "done"
         self.terminal.close()
-        self._save_state()
+        # The results first: a reader seeing the final status finds the results files.
         self.result_files = save(self.rows(), self.dir)
+        self._save_state()
 
     def _executor(self, context: PackageContext, needed: bool) -> Executor:
         if self.options.executor == "dask" and needed:
-            from cellops.batch.dask import DaskExecutor
+            from cellops.sweeps.dask import DaskExecutor
 
             return DaskExecutor(self.options.scheduler, context)
         return WarmKernels(context, warm=(self.options.jobs or os.cpu_count() or 1) + 1)

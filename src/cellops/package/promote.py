@@ -9,14 +9,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cellops import __version__, layout
+from cellops import __version__
+from cellops.analysis.digest import stage_facts
 from cellops.errors import DiagnosticsError
 from cellops.fsutil import replace_tree
-from cellops.graph import PipelineGraph, StageFlow, build_graph
 from cellops.image.context import DOCKERFILE, DOCKERIGNORE, base_for_lock, dockerfile, dockerignore
-from cellops.lock import lock_text
-from cellops.notebook import Notebook, dumps_notebook, read_notebook, split_lines
-from cellops.spec import (
+from cellops.notebook.read import Notebook, dumps_notebook, read_notebook, split_lines
+from cellops.notebook.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
+from cellops.package import layout
+from cellops.package.graph import PipelineGraph, StageFlow, build_graph
+from cellops.package.lock import lock_text
+from cellops.package.spec import (
     EdgeSpec,
     Parameter,
     PipelineSpec,
@@ -26,8 +29,6 @@ from cellops.spec import (
     non_finite,
     param_text,
 )
-from cellops.stage_code import stage_facts
-from cellops.tags import Diagnostic, TaggedNotebook, default_stage_name, read_tags
 from cellops.templating import render
 
 # Tags that only mean something to cellops are dropped from stage notebooks; others stay.

@@ -12,11 +12,11 @@ from typing import Any
 import yaml
 
 from cellops.errors import CellopsError, PackageError
+from cellops.notebook.tags import STAGE_NAME, StageOptions
 
-# Re-exported for modules that still import it from here; the name lives in cellops.layout.
-from cellops.layout import SPEC_FILE as SPEC_FILE
-from cellops.tags import STAGE_NAME, StageOptions
-from cellops.yamltext import yaml_dumper
+# Re-exported for modules that still import it from here; the name lives in cellops.package.layout.
+from cellops.package.layout import SPEC_FILE as SPEC_FILE
+from cellops.package.yamltext import yaml_dumper
 
 SCHEMA_VERSION = 1
 PARAM_TYPES = ("int", "float", "str", "bool", "list", "dict", "none")

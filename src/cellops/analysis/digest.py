@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from cellops.analysis import normalize_code
+from cellops.analysis.cells import normalize_code
 
 
 def _code_cells(notebook: dict[str, Any]) -> list[str]:

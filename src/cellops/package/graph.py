@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from typing import Literal
 
-from cellops.analysis import (
+from cellops.analysis.cells import (
     BUILTIN_NAMES,
     CellAnalysis,
     LiteralParameter,
@@ -23,10 +23,10 @@ from cellops.analysis import (
     select_statements,
     split_statements,
 )
-from cellops.notebook import Notebook
-from cellops.stage_aliases import AliasTracker
-from cellops.stage_carry import Carrier, check_setup_names
-from cellops.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
+from cellops.notebook.read import Notebook
+from cellops.notebook.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
+from cellops.package.aliases import AliasTracker
+from cellops.package.carry import Carrier, check_setup_names
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""How one value becomes one artifact file, and back (used by ``cellops.artifacts``).
+"""How one value becomes one artifact file, and back (used by ``cellops.artifacts.kernel``).
 
 Every stage kernel imports this module, and so does the CLI, so only the standard library is
 imported up front. A value of a third-party type can only exist once its library is loaded, so

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from cellops.errors import ParameterError
+from cellops.package.spec import Parameter, PipelineSpec
 from cellops.run.params import check_value, describe, resolve
-from cellops.spec import Parameter, PipelineSpec
 
 GridInput = Mapping[str, Sequence[Any]] | Sequence[str]
 

@@ -3,7 +3,7 @@
 cellops infers the data flow between stages from this, so it never runs user code and never
 imports IPython (too slow for the CLI's start-up budget). Cells may contain IPython syntax
 (magics, shell escapes, help); those lines are replaced by plain Python with the same bindings
-before parsing, see ``_analysis_ipython``. Nothing here raises on bad code: a cell that cannot
+before parsing, see ``ipython.py``. Nothing here raises on bad code: a cell that cannot
 be parsed reports ``error`` instead, so one broken cell does not hide every other diagnostic.
 """
 
@@ -17,9 +17,9 @@ import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cellops._analysis_implied import magic_imports
-from cellops._analysis_ipython import Prepared, prepare, split_lines
-from cellops._analysis_names import collect_names
+from cellops.analysis.implied import magic_imports
+from cellops.analysis.ipython import Prepared, prepare, split_lines
+from cellops.analysis.names import collect_names
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -56,7 +56,7 @@ class CellAnalysis:
     star_import: bool
     magics: bool
     error: str | None
-    # (name, names whose objects it may share), see ``_analysis_names.alias_sources``.
+    # (name, names whose objects it may share), see ``names.alias_sources``.
     aliases: tuple[tuple[str, frozenset[str]], ...] = ()
     # (name, "import" | "function" | "class" | "lambda") for names bound by a definition.
     definitions: tuple[tuple[str, str], ...] = ()

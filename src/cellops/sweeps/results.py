@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cellops.artifact_stores import Store
+from cellops.artifacts.stores import Store
 from cellops.errors import ArtifactError
 from cellops.metrics import METRICS_MIME
 from cellops.run.record import RunRecord

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cellops.notebook import Cell, Notebook
-from cellops.tag_options import OptionProblem, parse_option
+from cellops.notebook.options import OptionProblem, parse_option
+from cellops.notebook.read import Cell, Notebook
 
 Severity = Literal["error", "warning"]
 Role = Literal["parameters", "setup", "skip", "stage", "none"]

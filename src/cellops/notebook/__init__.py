@@ -1,0 +1,1 @@
+"""Notebooks as cellops reads them: cells with stable ids, tags, stage options, diagnostics."""

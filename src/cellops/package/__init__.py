@@ -1,0 +1,1 @@
+"""A pipeline package: its layout, spec, stage graph, lock and Dockerfile, and promote."""
