@@ -69,15 +69,6 @@ def tag_change(page: Any, lab: Lab) -> list[float]:
     return _time_tagging(page, lab, "big.ipynb", 25, lambda i: 30 + 40 * i)
 
 
-def tag_change_example(page: Any, lab: Lab) -> list[float]:
-    # A copy: the wine example's own file is promoted by (b).
-    shutil.copy(REPO / "examples" / "wine_fanout.ipynb", lab.root / "wine_tags.ipynb")
-    cells = json.loads((lab.root / "wine_tags.ipynb").read_text())["cells"]
-    untagged = [i for i, c in enumerate(cells) if not c["metadata"].get("tags")]
-    assert len(untagged) >= REPEAT
-    return _time_tagging(page, lab, "wine_tags.ipynb", 5, lambda i: untagged[-1 - i])
-
-
 def _time_tagging(page: Any, lab: Lab, name: str, nodes: int, cell_at: Any) -> list[float]:
     open_notebook(page, lab, name)
     page.wait_for_function(
@@ -223,7 +214,7 @@ def _row(name: str, samples_ms: list[float], target: float, note: str = "") -> R
     )
 
 
-CASES = ("runs", "history", "tag", "example", "promote")
+CASES = ("runs", "history", "tag", "promote")
 
 
 def measure(cases: tuple[str, ...] = CASES) -> list[Row]:
@@ -233,7 +224,6 @@ def measure(cases: tuple[str, ...] = CASES) -> list[Row]:
         "runs": runs_view,
         "history": history_render,
         "tag": tag_change,
-        "example": tag_change_example,
         "promote": promote_round_trip,
     }
     with tempfile.TemporaryDirectory(prefix="cellops-bench-ui-") as tmp:
@@ -254,7 +244,6 @@ def measure(cases: tuple[str, ...] = CASES) -> list[Row]:
             "; the newest 200 are drawn",
         ),
         "runs": ("(d) Open runs -> 1,000 recorded runs listed", 0.3, ""),
-        "example": ("(e) tag change -> graph redrawn, wine example", 0.1, ""),
     }
     return [_row(rows[c][0], found[c], rows[c][1], rows[c][2]) for c in CASES if c in found]
 

@@ -214,3 +214,59 @@ def test_ui_a_failed_run_on_the_graph_and_resume_from_the_view(
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Runs: fragile-pipeline").locator(
         ".lm-TabBar-tabCloseIcon"
     ).click()
+
+
+def set_theme(page: Any, name: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text=name).first.click()
+    page.wait_for_function(
+        "(dark) => document.body.dataset.jpThemeLight === (dark ? 'false' : 'true')",
+        arg="Dark" in name,
+        timeout=60_000,
+    )
+
+
+COLOURS = """(sel) => [...document.querySelectorAll(sel)].map(e => {
+  const c = getComputedStyle(e);
+  let b = e, bg = 'rgba(0, 0, 0, 0)';
+  while (b && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+    bg = getComputedStyle(b).backgroundColor; b = b.parentElement;
+  }
+  return [c.color, bg];
+})"""
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(css: str) -> float:
+        rgb = [int(v) / 255 for v in css[css.index("(") + 1 : -1].split(",")[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_ui_runs_view_stays_readable_in_the_dark_theme(
+    page: Any, lab: Lab, screenshot: Any
+) -> None:
+    package = promoted_notebook(lab, "dark.ipynb", [("y = 2", ("stage:only",))])
+    wait_run(lab, package, start_run(lab, package))
+    open_notebook(page, lab, "dark.ipynb")
+    sidebar(page).locator(".jp-cellops-OpenRunsButton").click()
+    view(page).locator(".jp-cellops-RunItem").first.wait_for()
+    set_theme(page, "JupyterLab Dark")
+    try:
+        selectors = ".jp-cellops-RunsPanel .jp-cellops-RunItem-started, .jp-cellops-StateBadge"
+        colours = page.evaluate(COLOURS, selectors)
+        assert colours, selectors
+        for text, background in colours:
+            # The words do not vanish into the panel (WCAG's 3:1 for large text, at least).
+            assert contrast(text, background) >= 3, (text, background)
+        # The panel itself follows the theme (dark), it is not a light box in a dark lab.
+        panel_bg = page.evaluate(COLOURS, ".jp-cellops-RunsPanel")[0][1]
+        rgb = [int(v) for v in panel_bg[panel_bg.index("(") + 1 : -1].split(",")[:3]]
+        assert sum(rgb) < 3 * 128, panel_bg
+        screenshot("runs-view-dark")
+    finally:
+        set_theme(page, "JupyterLab Light")
