@@ -8,9 +8,12 @@
     drawn in the (open) history view (target <= 300 ms);
 (d) Experiments of a notebook with 10,000 recorded executions: from the sidebar's Experiments
     button to the virtualised grid drawn with every row (target <= 500 ms).
+(e) the runs view of a package with 1,000 recorded runs: from the sidebar's "Open runs" to the
+    last run listed in the main area (target <= 300 ms).
 
 Times are taken inside the page (performance.now), medians of several repetitions.
-Run: .venv/bin/python benchmarks/bench_ui.py [experiments]
+Run: .venv/bin/python benchmarks/bench_ui.py [CASE ...]
+(cases: runs history experiments tag promote; default all)
 """
 
 from __future__ import annotations
@@ -67,14 +70,19 @@ def tag_change(page: Any, lab: Lab) -> list[float]:
     nb = large(stages=25, per_stage=20)
     assert len(nb["cells"]) == 500
     (lab.root / "big.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    open_notebook(page, lab, "big.ipynb")
+    return _time_tagging(page, lab, "big.ipynb", 25, lambda i: 30 + 40 * i)
+
+
+def _time_tagging(page: Any, lab: Lab, name: str, nodes: int, cell_at: Any) -> list[float]:
+    open_notebook(page, lab, name)
     page.wait_for_function(
-        "() => document.querySelectorAll('#cellops-sidebar .jp-cellops-Graph-node').length === 25",
+        "(n) => document.querySelectorAll('#cellops-sidebar .jp-cellops-Graph-node').length === n",
+        arg=nodes,
         timeout=60_000,
     )
     samples = []
     for i in range(REPEAT):
-        cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(30 + 40 * i)
+        cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(cell_at(i))
         cell.scroll_into_view_if_needed()
         cell.locator(".jp-InputPrompt").click()
         sidebar(page).locator(".jp-cellops-StageSelect").select_option(label="New stage…")
@@ -205,6 +213,41 @@ def experiments_render(page: Any, lab: Lab) -> list[float]:
     return samples
 
 
+def fill_runs(package: Path, stages: list[str], count: int) -> None:
+    """``count`` finished runs, written by the runner's own record writer (no kernels)."""
+    from cellops.run import record as records
+
+    now = time.time() - count * 60
+    for i in range(count):
+        rec = records.RunRecord(
+            f"bench-{i:05d}", package.name, "done", {"n": i}, now + 60 * i, now + 60 * i + 5
+        )
+        rec.stages = {
+            s: records.StageRecord(status="done", duration=1.0, cache_hit=i % 2 == 1)
+            for s in stages
+        }
+        records.save(package, rec)
+
+
+def runs_view(page: Any, lab: Lab, count: int = 1000) -> list[float]:
+    shutil.copy(REPO / "examples" / "wine_fanout.ipynb", lab.root / "runs_bench.ipynb")
+    answer = lab.api("POST", "cellops/api/promote", {"path": "runs_bench.ipynb"})
+    fill_runs(lab.root / answer["package"], list(answer["stages"]), count)
+    open_notebook(page, lab, "runs_bench.ipynb")
+    button = "#cellops-sidebar .jp-cellops-OpenRunsButton"
+    page.locator(button).wait_for()
+    last = f".jp-cellops-RunsPanel .jp-cellops-RunItem:nth-child({count})"
+    samples = []
+    for i in range(REPEAT + 1):
+        ms = page.evaluate(TIME_CLICK, [button, last])
+        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Runs: runs_bench")
+        tab.locator(".lm-TabBar-tabCloseIcon").click()
+        page.locator(last).wait_for(state="detached")
+        if i:  # the first round warms the server's connection
+            samples.append(ms)
+    return samples
+
+
 def _row(name: str, samples_ms: list[float], target: float, note: str = "") -> Row:
     return Row(
         name,
@@ -214,8 +257,19 @@ def _row(name: str, samples_ms: list[float], target: float, note: str = "") -> R
     )
 
 
-def measure(only: str | None = None) -> list[Row]:
-    """Every figure, or (``only="experiments"``) just (d): each case fits the 2-minute budget."""
+CASES = ("runs", "history", "experiments", "tag", "promote")
+
+
+def measure(cases: tuple[str, ...] = CASES) -> list[Row]:
+    """Each case, or only those named (`bench_ui.py runs example`: under two minutes)."""
+    found: dict[str, list[float]] = {}
+    steps = {
+        "runs": runs_view,
+        "history": history_render,
+        "experiments": experiments_render,
+        "tag": tag_change,
+        "promote": promote_round_trip,
+    }
     with tempfile.TemporaryDirectory(prefix="cellops-bench-ui-") as tmp:
         root = Path(tmp) / "root"
         state = Path(tmp) / "state"
@@ -223,36 +277,29 @@ def measure(only: str | None = None) -> list[Row]:
         state.mkdir()
         shutil.copy(REPO / "examples" / "wine_fanout.ipynb", root / "wine_fanout.ipynb")
         with running_lab(root, state) as lab, browser_page(lab) as page:
-            experiments = experiments_render(page, lab)
-            if only == "experiments":
-                return [_experiments_row(experiments)]
-            history = history_render(page, lab)
-            tag = tag_change(page, lab)
-            promote = promote_round_trip(page, lab)
-    return [
-        _row("(a) tag change -> graph redrawn, 500-cell notebook", tag, 0.3),
-        _row("(b) Promote button -> files shown, wine example", promote, 1.0),
-        _row(
+            for case in cases:
+                found[case] = steps[case](page, lab)
+    rows = {
+        "tag": ("(a) tag change -> graph redrawn, 500-cell notebook", 0.3, ""),
+        "promote": ("(b) Promote button -> files shown, wine example", 1.0, ""),
+        "history": (
             "(c) select a cell -> its history of 10,000 executions drawn",
-            history,
             0.3,
             "; the newest 200 are drawn",
         ),
-        _experiments_row(experiments),
-    ]
-
-
-def _experiments_row(samples: list[float]) -> Row:
-    return _row(
-        "(d) Experiments button -> grid of 10,000 executions drawn",
-        samples,
-        0.5,
-        "; virtualised: only the rows in view are painted",
-    )
+        "experiments": (
+            "(d) Experiments button -> grid of 10,000 executions drawn",
+            0.5,
+            "; virtualised: only the rows in view are painted",
+        ),
+        "runs": ("(e) Open runs -> 1,000 recorded runs listed", 0.3, ""),
+    }
+    return [_row(rows[c][0], found[c], rows[c][1], rows[c][2]) for c in CASES if c in found]
 
 
 if __name__ == "__main__":
-    report(
-        "Browser figures (JupyterLab + Chromium)",
-        measure(sys.argv[1] if len(sys.argv) > 1 else None),
-    )
+    chosen = tuple(sys.argv[1:]) or CASES
+    unknown = set(chosen) - set(CASES)
+    if unknown:
+        sys.exit(f"unknown case(s) {sorted(unknown)}; choose from {', '.join(CASES)}")
+    report("Browser figures (JupyterLab + Chromium)", measure(chosen))

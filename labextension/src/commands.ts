@@ -6,12 +6,14 @@ import {
 } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { cellopsIcon } from './icons';
 import { CommandIDs } from './lib/commands';
 import { Role, STAGE_NAME, withRole, withStage } from './lib/tags';
 import type { MainViews } from './models/views';
 import type { CellopsSidebar } from './sidebar';
+import type { IPackageViews } from './views';
 
 const NO_ARGS = { args: { type: 'object', properties: {} } };
 
@@ -24,7 +26,8 @@ export function addCommands(
   tracker: INotebookTracker,
   trans: TranslationBundle,
   palette: ICommandPalette | null,
-  views: MainViews
+  views: MainViews,
+  packageViews: IPackageViews
 ): void {
   const { commands } = app;
   const hasNotebook = () => tracker.currentWidget !== null;
@@ -63,18 +66,56 @@ export function addCommands(
       await sidebar.runPipeline();
     }
   });
+  // Opened from the palette (the current notebook's package) or by the layout restorer.
+  const packageArgs = {
+    args: {
+      type: 'object',
+      properties: {
+        package: { type: 'string', description: 'the package folder' },
+        notebook: { type: 'string', description: 'its source notebook' }
+      }
+    }
+  };
+  const viewArgs = (args: ReadonlyPartialJSONObject) => {
+    const pkg = (args.package as string | undefined) ?? sidebar.runsPackage;
+    const notebook =
+      (args.notebook as string | undefined) ??
+      tracker.currentWidget?.context.path ??
+      '';
+    return pkg ? { pkg, notebook } : null;
+  };
+  // Enabled without a notebook too: the restorer reopens a saved view at start.
+  const hasPackage = (args: ReadonlyPartialJSONObject) =>
+    viewArgs(args) !== null;
   commands.addCommand(CommandIDs.sweep, {
     label: trans.__('Sweep parameters…'),
     caption: trans.__('Run the pipeline over a grid of parameter values'),
-    describedBy: NO_ARGS,
-    isEnabled: hasNotebook,
-    execute: reveal('sweep')
+    describedBy: packageArgs,
+    isEnabled: hasPackage,
+    execute: async args => {
+      const target = viewArgs(args);
+      if (target) {
+        const known = args.package === undefined;
+        await packageViews.openSweep(
+          target,
+          known ? sidebar.runParameters : null
+        );
+      }
+    }
   });
   commands.addCommand(CommandIDs.openRuns, {
-    label: trans.__('Open the runs of this pipeline'),
-    describedBy: NO_ARGS,
-    isEnabled: hasNotebook,
-    execute: reveal('pipeline')
+    label: trans.__('Open runs'),
+    caption: trans.__(
+      'The runs of this pipeline: status, logs, Resume, Re-run, Cancel'
+    ),
+    describedBy: packageArgs,
+    isEnabled: hasPackage,
+    execute: async args => {
+      const target = viewArgs(args);
+      if (target) {
+        await packageViews.openRuns(target);
+      }
+    }
   });
   commands.addCommand(CommandIDs.openHistory, {
     label: trans.__('Show cell history'),

@@ -1,14 +1,17 @@
 import * as React from 'react';
 
 import { edgePath, layoutGraph, NODE_H, NODE_W } from './lib/layout';
+import { STATE_STYLES, StageLook } from './lib/runs';
 import { IEdgeInfo } from './tokens';
 
 export interface IStageGraphProps {
   stages: string[];
   edges: IEdgeInfo[];
   colors: Map<string, string>;
-  /** Stage name -> a CSS class suffix such as `running` or `failed` (run view). */
-  states?: Map<string, string>;
+  /** Stage name -> its state in the run shown (the nodes then take the state's colour). */
+  states?: Map<string, StageLook>;
+  /** The states in words (translated by the caller). */
+  stateWords?: Record<StageLook, string>;
   onSelect?: (stage: string) => void;
   /** Accessible name of the drawing (translated by the caller). */
   label: string;
@@ -43,7 +46,7 @@ export function StageGraph(props: IStageGraphProps): JSX.Element {
       width={layout.width}
       height={layout.height}
       viewBox={`0 0 ${layout.width} ${layout.height}`}
-      role="img"
+      role="group"
       aria-label={props.label}
     >
       <defs>
@@ -83,25 +86,46 @@ export function StageGraph(props: IStageGraphProps): JSX.Element {
       })}
       {layout.nodes.map(n => {
         const state = props.states?.get(n.name);
+        const style = state ? STATE_STYLES[state] : null;
+        const said =
+          state && props.stateWords
+            ? `${n.name}: ${props.stateWords[state]}`
+            : n.name;
         return (
           <g
             key={n.name}
             className={
-              'jp-cellops-Graph-node' + (state ? ` jp-mod-${state}` : '')
+              'jp-cellops-Graph-node' +
+              (style ? ` jp-mod-${style.className}` : '')
             }
             data-stage={n.name}
+            data-state={state}
             transform={`translate(${n.x}, ${n.y})`}
+            role="button"
+            tabIndex={0}
+            aria-label={said}
             onClick={() => props.onSelect?.(n.name)}
+            onKeyDown={event => {
+              if (event.key === 'Enter' || event.key === ' ') {
+                event.preventDefault();
+                props.onSelect?.(n.name);
+              }
+            }}
           >
-            <title>{state ? `${n.name}: ${state}` : n.name}</title>
+            <title>{said}</title>
             <rect
               width={NODE_W}
               height={NODE_H}
               rx={5}
-              style={{ fill: props.colors.get(n.name) ?? '#888' }}
+              // While a run is shown the state's colour (CSS) replaces the stage's own.
+              style={
+                style ? undefined : { fill: props.colors.get(n.name) ?? '#888' }
+              }
             />
             <text x={NODE_W / 2} y={NODE_H / 2 + 4} textAnchor="middle">
-              {shortName(n.name)}
+              {style
+                ? `${style.symbol} ${shortName(n.name)}`
+                : shortName(n.name)}
             </text>
           </g>
         );

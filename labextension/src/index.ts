@@ -27,6 +27,9 @@ import { isExecutedNotebook, RunNotebookDrive, showAsRecord } from './rundrive';
 // The sidebar's icon must be in the left area from the start, so it is built at activation.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CellopsSidebar } from './sidebar';
+// The restorer reopens saved runs and sweep views through their commands at start.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { addPackageViews } from './views';
 
 /**
  * The cellops sidebar, its commands (palette, cell context menu), settings and the notebook
@@ -60,10 +63,18 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(sidebar, sidebar.id);
 
     const views = new MainViews(app, api, tracker, trans, restorer);
-    addCommands(app, sidebar, tracker, trans, palette, views);
+    const packageViews = addPackageViews(app, api, trans, restorer);
+    addCommands(app, sidebar, tracker, trans, palette, views, packageViews);
+    // The sidebar's latest run and the runs view stay in step, whichever started a run.
+    packageViews.latestChanged.connect((_, run) => sidebar.showRun(run));
+    sidebar.runStarted.connect((_, pkg) => packageViews.refreshRuns(pkg));
     if (settings) {
       void settings.load(sidebarPlugin.id).then(loaded => {
-        const apply = () => sidebar.configure(readSettings(loaded.composite));
+        const apply = () => {
+          const read = readSettings(loaded.composite);
+          packageViews.configure(read);
+          sidebar.configure(read);
+        };
         apply();
         loaded.changed.connect(apply);
       });

@@ -2,6 +2,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { CellopsApi } from './api';
 import { DEFAULT_SETTINGS } from './lib/settings';
+import { StatusPoll } from './models/poll';
 import { IRunStatus } from './tokens';
 
 /**
@@ -10,9 +11,38 @@ import { IRunStatus } from './tokens';
 export class RunController {
   constructor(
     private readonly api: CellopsApi,
-    /** Milliseconds between status polls (a user setting). */
-    public interval = DEFAULT_SETTINGS.pollingInterval
-  ) {}
+    interval = DEFAULT_SETTINGS.pollingInterval
+  ) {
+    this._poll = new StatusPoll<IRunStatus | null>({
+      name: 'cellops:run-status',
+      interval,
+      fetch: async () => {
+        const s = this._status;
+        const pkg = this._package;
+        return s && pkg ? this.api.runStatus(pkg, s.id) : null;
+      },
+      onValue: next => {
+        if (!next || next.package !== this._status?.package) {
+          return false;
+        }
+        if (next.id === this._status?.id) {
+          this._status = next;
+          this._error = null;
+          this._changed.emit();
+        }
+        return next.status === 'running';
+      },
+      onError: error => {
+        this._error = error.message;
+        this._changed.emit();
+      }
+    });
+  }
+
+  /** Milliseconds between status polls (a user setting). */
+  set interval(ms: number) {
+    this._poll.interval = ms;
+  }
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -66,6 +96,28 @@ export class RunController {
     this._changed.emit();
   }
 
+  /** A run was started here (the runs view lists it at once). */
+  get started(): ISignal<this, string> {
+    return this._started;
+  }
+
+  /**
+   * A newer status of the package's latest run, seen elsewhere (the runs view): a resumed or
+   * re-run run replaces the failed one the graph shows, and is followed while it runs.
+   */
+  show(run: IRunStatus): void {
+    const current = this._status;
+    if (
+      run.package !== this._package ||
+      (current && run.started < current.started)
+    ) {
+      return;
+    }
+    this._status = run;
+    this._changed.emit();
+    this.poll();
+  }
+
   async start(
     pkg: string,
     params: Record<string, unknown>,
@@ -81,6 +133,7 @@ export class RunController {
         no_cache: noCache
       });
       this._status = await this.api.runStatus(pkg, started.id);
+      this._started.emit(pkg);
     } catch (error) {
       this._error = (error as Error).message;
     }
@@ -110,39 +163,24 @@ export class RunController {
   }
 
   dispose(): void {
-    this.stopPolling();
+    this._poll.dispose();
   }
 
   private poll(): void {
-    const s = this._status;
-    const pkg = this._package;
-    if (!s || !pkg || s.status !== 'running') {
-      return;
+    if (this._status?.status === 'running' && this._package) {
+      this._poll.start();
     }
-    this._timer = window.setTimeout(async () => {
-      try {
-        const next = await this.api.runStatus(pkg, s.id);
-        if (this._package === pkg) {
-          this._status = next;
-          this._changed.emit();
-        }
-      } catch (error) {
-        this._error = (error as Error).message;
-        this._changed.emit();
-        return;
-      }
-      this.poll();
-    }, this.interval);
   }
 
   private stopPolling(): void {
-    window.clearTimeout(this._timer);
+    this._poll.stop();
   }
 
   private _package: string | null = null;
   private _status: IRunStatus | null = null;
   private _error: string | null = null;
   private _cancelling = false;
-  private _timer = 0;
+  private _poll: StatusPoll<IRunStatus | null>;
   private _changed = new Signal<this, void>(this);
+  private _started = new Signal<this, string>(this);
 }

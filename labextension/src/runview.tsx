@@ -1,6 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { CancelButton } from './components/CancelButton';
+
 import { ParamFields, runParams } from './paramform';
 import { IParameterInfo, IRunStatus, IStageStatus } from './tokens';
 
@@ -20,6 +22,8 @@ export interface IRunViewProps {
   onCancel: () => void;
   /** Open the executed notebook of a stage of the shown run. */
   onOpen: (stage: string) => void;
+  /** Open the runs view (every run of the package, logs, Resume / Re-run). */
+  onOpenRuns: () => void;
 }
 
 // Tracebacks from kernels carry ANSI colour codes.
@@ -115,14 +119,11 @@ export function RunView(props: IRunViewProps): JSX.Element {
           {running ? trans.__('Running…') : trans.__('Run pipeline')}
         </button>
         {running && (
-          <button
-            className="jp-mod-styled jp-mod-warn jp-cellops-CancelButton"
-            disabled={props.cancelling}
-            aria-busy={props.cancelling}
-            onClick={props.onCancel}
-          >
-            {props.cancelling ? trans.__('Cancelling…') : trans.__('Cancel')}
-          </button>
+          <CancelButton
+            cancelling={props.cancelling}
+            trans={trans}
+            onCancel={props.onCancel}
+          />
         )}
       </div>
       {props.error && <div className="jp-cellops-Error">{props.error}</div>}
@@ -135,6 +136,12 @@ export function RunView(props: IRunViewProps): JSX.Element {
           <div className="jp-cellops-SubHeader">
             {trans.__('Run %1: %2', status.id, status.status)}
             {status.duration !== null && ` · ${seconds(status.duration)}`}
+            <button
+              className="jp-cellops-Link jp-cellops-OpenRuns"
+              onClick={props.onOpenRuns}
+            >
+              {trans.__('all runs')}
+            </button>
           </div>
           {status.status === 'interrupted' && (
             <div className="jp-cellops-RunCancelled" role="status">

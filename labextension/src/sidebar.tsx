@@ -4,7 +4,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
-import { Signal } from '@lumino/signaling';
+import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { ApiError, CellopsApi } from './api';
@@ -16,10 +16,9 @@ import { executedNotebookPath, isExecutedNotebook } from './rundrive';
 import { RunController } from './runs';
 import { RunView } from './runview';
 import { StagesView } from './stages';
-import { SweepView } from './sweep';
 import { stageOf } from './lib/tags';
 import { TaggingView } from './tagging';
-import { IPromoteResult } from './tokens';
+import { IParameterInfo, IPromoteResult, IRunStatus } from './tokens';
 import { NotebookWatcher } from './watcher';
 import { CommandIDs } from './lib/commands';
 import { DEFAULT_SETTINGS, ISidebarSettings } from './lib/settings';
@@ -113,6 +112,29 @@ export class CellopsSidebar extends ReactWidget {
       Notification.error(this._trans.__('Promote failed: %1', e.message));
     }
     this.update();
+  }
+
+  /** The package whose runs the sidebar follows (null: the notebook is not promoted). */
+  get runsPackage(): string | null {
+    return this._runs.package;
+  }
+
+  /** A run of the followed package seen elsewhere (the runs view): the graph shows it. */
+  showRun(run: IRunStatus): void {
+    this._runs.show(run);
+  }
+
+  /** A run started from the sidebar, with its package. */
+  get runStarted(): ISignal<RunController, string> {
+    return this._runs.started;
+  }
+
+  /** The typed parameters of the current notebook's pipeline (what a sweep varies). */
+  get runParameters(): IParameterInfo[] {
+    const analysis = this._watcher.state.analysis;
+    const promoted =
+      this._panel && this._promoted.get(this._panel.context.path);
+    return promoted?.parameters ?? analysis?.parameters ?? [];
   }
 
   /** Apply the user's settings (at start and whenever they change). */
@@ -229,6 +251,14 @@ export class CellopsSidebar extends ReactWidget {
               colors={colors}
               trans={trans}
               onReveal={reveal}
+              run={this._runs.status}
+              onRevealIndex={index => {
+                const cell = panel.model?.cells.get(index);
+                if (cell) {
+                  revealCell(panel, cell.id);
+                }
+              }}
+              onOpenExecuted={stage => this._openExecuted(stage)}
             />
           ) : (
             <div className="jp-cellops-Hint">{trans.__('Analysing…')}</div>
@@ -277,20 +307,24 @@ export class CellopsSidebar extends ReactWidget {
             }}
             onCancel={() => void this._runs.cancel()}
             onOpen={stage => this._openExecuted(stage)}
+            onOpenRuns={() => void this._commands.execute(CommandIDs.openRuns)}
           />
         </Section>
         {this._runs.package && (
-          <Section title={trans.__('Sweep')} name="sweep">
-            <SweepView
-              key={this._runs.package}
-              api={this._api}
-              pkg={this._runs.package}
-              jobs={this._settings.defaultJobs}
-              interval={this._settings.pollingInterval}
-              parameters={promoted?.parameters ?? analysis?.parameters ?? []}
-              trans={trans}
-            />
-          </Section>
+          <div className="jp-cellops-Row jp-cellops-ViewLinks">
+            <button
+              className="jp-mod-styled jp-cellops-OpenRunsButton"
+              onClick={() => void this._commands.execute(CommandIDs.openRuns)}
+            >
+              {trans.__('Open runs')}
+            </button>
+            <button
+              className="jp-mod-styled jp-cellops-OpenSweepButton"
+              onClick={() => void this._commands.execute(CommandIDs.sweep)}
+            >
+              {trans.__('Sweep parameters…')}
+            </button>
+          </div>
         )}
       </div>
     );

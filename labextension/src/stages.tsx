@@ -1,14 +1,21 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { StateLegend, stateWords } from './components/StateLegend';
 import { StageGraph } from './graph';
-import { IAnalysis, IDiagnostic } from './tokens';
+import { sourceCellIndex, stageLooks } from './lib/runs';
+import { IAnalysis, IDiagnostic, IRunStatus } from './tokens';
 
 export interface IStagesViewProps {
   analysis: IAnalysis;
   colors: Map<string, string>;
   trans: TranslationBundle;
   onReveal: (cellId: string) => void;
+  /** The latest run of the notebook's package: the graph shows its stages' states. */
+  run?: IRunStatus | null;
+  /** A failed stage's links: its cell in this notebook (0-based), its executed notebook. */
+  onRevealIndex?: (index: number) => void;
+  onOpenExecuted?: (stage: string) => void;
 }
 
 function Diagnostics(props: {
@@ -59,6 +66,19 @@ export function StagesView(props: IStagesViewProps): JSX.Element {
     }
   };
   const errors = analysis.diagnostics.filter(d => d.severity === 'error');
+  const run = props.run ?? null;
+  const looks = stageLooks(run);
+  const failed = (run?.stages ?? []).filter(s => s.state === 'failed');
+  // A failed node leads to its cell, where the fix goes.
+  const select = (stage: string) => {
+    const err = failed.find(s => s.name === stage)?.error;
+    const index = sourceCellIndex(err?.source_cell ?? null);
+    if (index !== null && props.onRevealIndex) {
+      props.onRevealIndex(index);
+    } else {
+      reveal(stage);
+    }
+  };
   return (
     <div className="jp-cellops-Stages">
       {analysis.dialect === 'untagged' && (
@@ -74,12 +94,50 @@ export function StagesView(props: IStagesViewProps): JSX.Element {
             stages={stageNames}
             edges={analysis.edges}
             colors={colors}
-            onSelect={reveal}
-            label={trans.__('stage graph')}
+            states={run ? looks : undefined}
+            stateWords={stateWords(trans)}
+            onSelect={select}
+            label={
+              run
+                ? trans.__('stage graph, states of run %1', run.id)
+                : trans.__('stage graph')
+            }
             cycleLabel={trans.__('on a cycle')}
           />
         </div>
       )}
+      {run && analysis.stages.length > 0 && (
+        <StateLegend trans={trans} looks={[...new Set(looks.values())]} />
+      )}
+      {failed.map(s => {
+        const index = sourceCellIndex(s.error?.source_cell ?? null);
+        return (
+          <div
+            key={s.name}
+            className="jp-cellops-GraphFailure"
+            data-stage={s.name}
+            role="alert"
+          >
+            {trans.__('%1 failed', s.name)}
+            {index !== null && props.onRevealIndex && (
+              <button
+                className="jp-cellops-Link jp-cellops-CellLink"
+                onClick={() => props.onRevealIndex?.(index)}
+              >
+                {trans.__('go to cell %1', index + 1)}
+              </button>
+            )}
+            {s.notebook && props.onOpenExecuted && (
+              <button
+                className="jp-cellops-Link jp-cellops-ExecutedLink"
+                onClick={() => props.onOpenExecuted?.(s.name)}
+              >
+                {trans.__('executed notebook')}
+              </button>
+            )}
+          </div>
+        );
+      })}
       <ul className="jp-cellops-StageList">
         {analysis.stages.map(s => (
           <li

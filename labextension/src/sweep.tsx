@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { CellopsApi } from './api';
+import { StatusPoll } from './models/poll';
 import { Choice, ScatterPlot } from './plot';
 import { ParamFields, parseValue } from './paramform';
 import { IBatchStatus, IParameterInfo } from './tokens';
@@ -49,21 +50,31 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
   const [status, setStatus] = React.useState<IBatchStatus | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [metric, setMetric] = React.useState<string>('');
-  const timer = React.useRef(0);
-  React.useEffect(() => () => window.clearTimeout(timer.current), []);
-
-  const poll = (id: string) => {
-    timer.current = window.setTimeout(async () => {
-      try {
-        const next = await api.batchStatus(pkg, id);
+  const poll = React.useRef<StatusPoll<IBatchStatus> | null>(null);
+  const batchId = React.useRef('');
+  React.useEffect(() => {
+    const p = new StatusPoll<IBatchStatus>({
+      name: 'cellops:batch-status',
+      interval: props.interval,
+      fetch: () => api.batchStatus(pkg, batchId.current),
+      onValue: next => {
         setStatus(next);
-        if (next.status === 'running') {
-          poll(id);
-        }
-      } catch (e) {
-        setError((e as Error).message);
-      }
-    }, props.interval);
+        setError(null);
+        return next.status === 'running';
+      },
+      onError: e => setError(e.message)
+    });
+    poll.current = p;
+    return () => p.dispose();
+  }, [api, pkg]);
+  React.useEffect(() => {
+    if (poll.current) {
+      poll.current.interval = props.interval;
+    }
+  }, [props.interval]);
+  const follow = (id: string) => {
+    batchId.current = id;
+    poll.current?.start();
   };
   const start = async () => {
     const request: Record<string, unknown[]> = {};
@@ -83,7 +94,7 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
       const first = await api.batchStatus(pkg, started.id);
       setStatus(first);
       if (first.status === 'running') {
-        poll(started.id);
+        follow(started.id);
       }
     } catch (e) {
       setError((e as Error).message);
@@ -91,7 +102,7 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
   };
   const cancel = async () => {
     if (status) {
-      window.clearTimeout(timer.current);
+      poll.current?.stop();
       setStatus(await api.cancelBatch(pkg, status.id));
     }
   };

@@ -91,6 +91,8 @@ export interface IRunRequest {
   package: string;
   params?: Record<string, unknown>;
   no_cache?: boolean;
+  /** Continue the package's failed or cancelled latest run (`cellops run --resume`). */
+  resume?: boolean;
 }
 
 export interface IRunStarted {

@@ -191,3 +191,47 @@ def promote_through_dialog(page: Any) -> None:
     assert dialog.locator('input[data-field="target"]').input_value().endswith("-pipeline")
     dialog.locator(".jp-mod-accept").click()
     sidebar(page).locator(".jp-cellops-Promoted").wait_for()
+
+
+def promoted_notebook(lab: Lab, name: str, cells: list[tuple[str, tuple[str, ...]]]) -> str:
+    """Write ``name`` into the lab's root and promote it through the API; the package path."""
+    from tests.nbfactory import notebook_dict
+
+    (lab.root / name).write_text(json.dumps(notebook_dict(cells)), encoding="utf-8")
+    return str(lab.api("POST", "cellops/api/promote", {"path": name})["package"])
+
+
+def start_run(lab: Lab, package: str, **body: Any) -> str:
+    """Start a run through the API (set-up: what is under test is how the views show it)."""
+    return str(lab.api("POST", "cellops/api/runs", {"package": package, **body})["id"])
+
+
+def wait_run(lab: Lab, package: str, run_id: str, until: str = "finished") -> dict[str, Any]:
+    """Poll the API (bounded) until the run has finished, or until one stage is running."""
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    while True:
+        status: dict[str, Any] = lab.api("GET", f"cellops/api/runs/{run_id}?package={package}")
+        if status["status"] != "running" or (
+            until != "finished" and any(s["state"] == until for s in status["stages"])
+        ):
+            return status
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"run {run_id} still running: {status}")
+        time.sleep(0.3)
+
+
+def record_cancel_labels(page: Any, container: str) -> None:
+    """Record every label the Cancel button inside ``container`` shows, however briefly
+    (read them back with ``page.evaluate("() => window.cancelLabels")``)."""
+    page.evaluate(
+        """(sel) => {
+          window.cancelLabels = [];
+          const box = document.querySelector(sel);
+          new MutationObserver(() => {
+            const b = box.querySelector('.jp-cellops-CancelButton');
+            if (b) { window.cancelLabels.push([b.textContent, b.disabled]); }
+          }).observe(box, { subtree: true, childList: true, characterData: true,
+                            attributes: true });
+        }""",
+        container,
+    )

@@ -13,12 +13,12 @@ import pytest
 
 from tests.nbfactory import notebook_dict
 from tests.ui.lab import (
+    RUN_TIMEOUT_MS,
     Lab,
     click_cell,
     open_notebook,
     promote_through_dialog,
     sidebar,
-    wait_finished,
 )
 
 pytestmark = pytest.mark.kernel
@@ -121,7 +121,7 @@ def test_ui_history_shows_a_run_whose_record_is_committed_late(page: Any, lab: L
     close_tab(page, "Cell history")
 
 
-def test_ui_sweep_from_the_sidebar(page: Any, lab: Lab) -> None:
+def test_ui_sweep_in_the_main_area(page: Any, lab: Lab) -> None:
     nb = notebook_dict(
         [
             ("n = 1", ("parameters",)),
@@ -135,10 +135,18 @@ def test_ui_sweep_from_the_sidebar(page: Any, lab: Lab) -> None:
     open_notebook(page, lab, "sweep.ipynb")
     sidebar(page).locator(".jp-cellops-Graph-node").first.wait_for()
     promote_through_dialog(page)
-    sidebar(page).locator('input[data-grid="n"]').fill("2, 3, 4")
-    sidebar(page).locator(".jp-cellops-SweepButton").click()
-    assert wait_finished(page, ".jp-cellops-Batch") == "done"
-    batch = sidebar(page).locator(".jp-cellops-Batch")
+    # The sweep opens in the main area, where its table and plot have room.
+    sidebar(page).locator(".jp-cellops-OpenSweepButton").click()
+    panel = page.locator(".jp-cellops-SweepPanel:visible")
+    panel.locator('input[data-grid="n"]').fill("2, 3, 4")
+    panel.locator(".jp-cellops-SweepButton").click()
+    page.wait_for_function(
+        "() => { const b = document.querySelector('.jp-cellops-SweepPanel .jp-cellops-Batch');"
+        " return b && b.dataset.status !== 'running'; }",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    assert panel.locator(".jp-cellops-Batch").get_attribute("data-status") == "done"
+    batch = panel.locator(".jp-cellops-Batch")
     table = batch.locator(".jp-cellops-BatchTable")
     header = [t.strip() for t in table.locator("th").all_inner_texts()]
     rows = [
@@ -149,5 +157,9 @@ def test_ui_sweep_from_the_sidebar(page: Any, lab: Lab) -> None:
     by_n = {r[header.index("n")]: r[header.index("square")] for r in rows}
     assert by_n == {"2": "4", "3": "9", "4": "16"}
     # The sweep's plot is the Vega-Lite one: one symbol per run.
-    batch.locator(".jp-cellops-VegaPlot svg .mark-symbol.role-mark path").first.wait_for()
-    assert batch.locator(".jp-cellops-VegaPlot svg .mark-symbol.role-mark path").count() == 3
+    symbols = batch.locator(".jp-cellops-VegaPlot svg .mark-symbol.role-mark path")
+    symbols.first.wait_for()
+    assert symbols.count() == 3
+    # The plot takes the panel's width, not the sidebar's fixed 260 px.
+    plot = batch.locator(".jp-cellops-VegaPlot svg").first.bounding_box()
+    assert plot is not None and plot["width"] > 400, plot

@@ -18,6 +18,7 @@ from tests.ui.lab import (
     click_cell,
     open_notebook,
     promote_through_dialog,
+    record_cancel_labels,
     sidebar,
     wait_finished,
 )
@@ -212,17 +213,7 @@ def test_ui_cancel_says_cancelling_then_shows_the_result(
         timeout=120_000,
     )
     # Record every label the button shows, however briefly, from the click on.
-    page.evaluate(
-        """() => {
-          window.cancelLabels = [];
-          const box = document.querySelector('#cellops-sidebar');
-          new MutationObserver(() => {
-            const b = box.querySelector('.jp-cellops-CancelButton');
-            if (b) { window.cancelLabels.push([b.textContent, b.disabled]); }
-          }).observe(box, { subtree: true, childList: true, characterData: true,
-                            attributes: true });
-        }"""
-    )
+    record_cancel_labels(page, "#cellops-sidebar")
     sidebar(page).locator(".jp-cellops-CancelButton").click()
     assert wait_finished(page, ".jp-cellops-Run") == "interrupted"
     labels = page.evaluate("() => window.cancelLabels")

@@ -9,9 +9,15 @@ from tornado import web
 
 from cellops.package.spec import SPEC_FILE, load
 from cellops.run.params import resolve
-from cellops.run.record import new_run_id, run_dir
+from cellops.run.record import latest, new_run_id, run_dir
 from cellops.server import schema
-from cellops.server.base import CellopsHandler, Conflict, NotFound, refuse_non_finite
+from cellops.server.base import (
+    BadRequest,
+    CellopsHandler,
+    Conflict,
+    NotFound,
+    refuse_non_finite,
+)
 from cellops.server.jobs import Job, Jobs, Launch, assignment, cellops_argv
 from cellops.server.status import list_runs, run_status, with_job
 
@@ -65,6 +71,7 @@ class RunsHandler(_RunsBase):
         package = self.package_dir(self.field(body, "package", str))
         params: dict[str, Any] = self.optional(body, "params", dict) or {}
         no_cache = bool(self.optional(body, "no_cache", bool))
+        resume = bool(self.optional(body, "resume", bool))
         spec = load(package)
         assignments = [assignment(k, v) for k, v in params.items()]
         # Checked here too, so a bad value is a 400 now rather than a failed run later.
@@ -77,8 +84,18 @@ class RunsHandler(_RunsBase):
                     f"run {other.job_id} of this package is still running; wait for it to "
                     "finish or cancel it"
                 )
-        run_id = new_run_id()
-        argv = ["run", str(package), "--run-id", run_id, "-q"]
+        run_id, resumed = new_run_id(), []
+        if resume:
+            if params:
+                raise BadRequest("resume continues a run with its own parameters: send no params")
+            previous = await self.in_thread(latest, package)
+            if previous is None or previous.status not in ("failed", "interrupted"):
+                raise Conflict(
+                    "only a failed or cancelled latest run can be resumed; start a new run"
+                )
+            # `cellops run --resume` continues a failed run under its own id.
+            run_id, values, resumed = previous.run_id, previous.parameters, ["--resume"]
+        argv = ["run", str(package), "--run-id", run_id, "-q", *resumed]
         argv += [f"--param={a}" for a in assignments]
         if no_cache:
             argv.append("--no-cache")

@@ -105,6 +105,8 @@ class _RunRequestRequired(TypedDict):
 class RunRequest(_RunRequestRequired, total=False):
     params: dict[str, Any]
     no_cache: bool
+    # Continue the package's failed or cancelled latest run (``cellops run --resume``).
+    resume: bool
 
 
 class RunStarted(TypedDict):

@@ -129,6 +129,14 @@ def run_status(
         if job is None:
             raise NotFound(f"the package has no run '{run_id}'") from None
         return _from_job(job, api)
+    if (
+        job is not None
+        and job.returncode is None
+        and rec.status != "running"
+        and (rec.finished or 0) <= job.started
+    ):
+        # A resumed run: until its child rewrites the record, the record is the last attempt's.
+        return _from_job(job, api)
     status = _from_record(rec, package, api)
     if job is not None:
         status["message"] = job.message

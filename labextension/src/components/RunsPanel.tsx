@@ -1,0 +1,100 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { isResumable } from '../lib/runs';
+import { RunsModel } from '../models/runs';
+import { RunDetail } from './RunDetail';
+import { RunList } from './RunList';
+
+/**
+ * The runs of one package in the main area: the list on the left, the chosen run on the right.
+ */
+export class RunsPanel extends ReactWidget {
+  constructor(options: RunsPanel.IOptions) {
+    super();
+    this.model = options.model;
+    this.pkg = options.model.pkg;
+    this.notebook = options.notebook;
+    this._options = options;
+    this.addClass('jp-cellops-RunsPanel');
+  }
+
+  readonly model: RunsModel;
+  readonly pkg: string;
+  /** The source notebook the package was promoted from ('' when not known). */
+  readonly notebook: string;
+
+  dispose(): void {
+    this.model.dispose();
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const { trans, serverRoot } = this._options;
+    const model = this.model;
+    return (
+      <UseSignal signal={model.changed}>
+        {() => {
+          const run = model.selected;
+          return (
+            <div className="jp-cellops-Runs-view" data-package={model.pkg}>
+              <div className="jp-cellops-Runs-listPane">
+                <div className="jp-cellops-SubHeader">
+                  {trans.__('Runs of %1 (%2)', model.pkg, model.runs.length)}
+                </div>
+                {model.error && (
+                  <div className="jp-cellops-Error" role="alert">
+                    {model.error}
+                  </div>
+                )}
+                {model.loaded ? (
+                  <RunList
+                    runs={model.runs}
+                    selected={run?.id ?? null}
+                    trans={trans}
+                    onSelect={id => model.select(id)}
+                  />
+                ) : (
+                  <div className="jp-cellops-Hint">{trans.__('Loading…')}</div>
+                )}
+              </div>
+              <div className="jp-cellops-Runs-detailPane">
+                {run && (
+                  <RunDetail
+                    run={run}
+                    resumable={isResumable(run, model.runs)}
+                    cancelling={model.isCancelling(run.id)}
+                    serverRoot={serverRoot}
+                    trans={trans}
+                    onCancel={() => void model.cancel(run.id)}
+                    onResume={() => void model.resume()}
+                    onRerun={() => void model.start(run.parameters)}
+                    onOpenExecuted={stage =>
+                      this._options.onOpenExecuted(run.id, stage)
+                    }
+                    onOpenCell={index => this._options.onOpenCell(index)}
+                  />
+                )}
+              </div>
+            </div>
+          );
+        }}
+      </UseSignal>
+    );
+  }
+
+  private _options: RunsPanel.IOptions;
+}
+
+export namespace RunsPanel {
+  export interface IOptions {
+    model: RunsModel;
+    notebook: string;
+    pkg?: string;
+    serverRoot: string;
+    trans: TranslationBundle;
+    onOpenExecuted: (runId: string, stage: string) => void;
+    onOpenCell: (index: number) => void;
+  }
+}

@@ -1,0 +1,272 @@
+"""Runs in the main area (issue 15): the runs view, its detail pane and the graph's live states.
+
+A real lab, real runs (papermill, kernels). Each test saves screenshots into
+build/ui-output/TEST/ for a reviewer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.ui.lab import (
+    RUN_TIMEOUT_MS,
+    Lab,
+    click_cell,
+    open_notebook,
+    promoted_notebook,
+    record_cancel_labels,
+    sidebar,
+    start_run,
+    wait_run,
+)
+
+pytestmark = pytest.mark.kernel
+
+SLOW = [
+    ("x = 1", ("stage:quick",)),
+    ("import time\ntime.sleep(120)\ny = x", ("stage:slow",)),
+]
+
+
+def view(page: Any) -> Any:
+    return page.locator(".jp-cellops-RunsPanel:visible")
+
+
+def open_runs_from_palette(page: Any) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="View").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").click()
+    palette = page.locator(".lm-CommandPalette-input")
+    palette.wait_for()
+    palette.fill("Open runs")
+    page.locator(".lm-CommandPalette-item", has_text="Open runs").first.click()
+    view(page).wait_for()
+
+
+def wait_detail(page: Any, run_id: str, status: str) -> None:
+    page.wait_for_function(
+        "([id, status]) => document.querySelector("
+        "`.jp-cellops-RunsPanel .jp-cellops-RunDetail[data-run-id='${id}']`"
+        ")?.dataset.status === status",
+        arg=[run_id, status],
+        timeout=RUN_TIMEOUT_MS,
+    )
+
+
+def test_ui_runs_view_opens_from_the_palette_lists_runs_and_is_restored(
+    page: Any, lab: Lab, screenshot: Any
+) -> None:
+    package = promoted_notebook(
+        lab, "listed.ipynb", [("n = 2", ("parameters",)), ("y = n * 2", ("stage:only",))]
+    )
+    first = start_run(lab, package, params={"n": 3})
+    wait_run(lab, package, first)
+    second = start_run(lab, package, params={"n": 4})
+    wait_run(lab, package, second)
+    open_notebook(page, lab, "listed.ipynb")
+    sidebar(page).locator(".jp-cellops-Run").wait_for()  # the sidebar knows the package
+    open_runs_from_palette(page)
+    items = view(page).locator(".jp-cellops-RunItem")
+    items.nth(1).wait_for()
+    assert [items.nth(i).get_attribute("data-run-id") for i in range(2)] == [second, first]
+    assert "n=4" in items.nth(0).inner_text()
+    assert "1/1 done" in items.nth(0).inner_text()
+    # The newest run is shown in the detail pane; choosing the other one shows it instead.
+    wait_detail(page, second, "done")
+    items.nth(1).click()
+    wait_detail(page, first, "done")
+    assert "n=3" in view(page).locator(".jp-cellops-RunDetail-params").inner_text()
+    screenshot("runs-view")
+
+    # A reload restores the layout: the runs view is open again, listing the same runs.
+    page.reload()
+    view(page).locator(".jp-cellops-RunItem").nth(1).wait_for(timeout=60_000)
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Runs: listed-pipeline")
+    assert tab.count() == 1
+    screenshot("runs-view-restored")
+    tab.locator(".lm-TabBar-tabCloseIcon").click()
+
+
+def test_ui_runs_view_shows_live_stages_and_cancel_says_cancelling(
+    page: Any, lab: Lab, screenshot: Any
+) -> None:
+    package = promoted_notebook(lab, "slowview.ipynb", SLOW)
+    open_notebook(page, lab, "slowview.ipynb")
+    sidebar(page).locator(".jp-cellops-Hint", has_text="Promote the notebook").wait_for(
+        state="detached"
+    )
+    run_id = start_run(lab, package)
+    sidebar(page).locator(".jp-cellops-OpenRunsButton").click()
+    # Live: the detail pane follows the run until the slow stage is running.
+    page.wait_for_function(
+        "() => document.querySelector('.jp-cellops-RunsPanel"
+        " .jp-cellops-RunStage[data-stage=\"slow\"]')?.dataset.state === 'running'",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    detail = view(page).locator(f'.jp-cellops-RunDetail[data-run-id="{run_id}"]')
+    assert detail.locator('.jp-cellops-RunStage[data-stage="quick"]').get_attribute(
+        "data-state"
+    ) in ("done", "cached")
+    assert "running" in detail.locator(".jp-cellops-StateBadge[data-state=running]").inner_text()
+    screenshot("running")
+    record_cancel_labels(page, ".jp-cellops-RunsPanel")
+    detail.locator(".jp-cellops-CancelButton").click()
+    wait_detail(page, run_id, "interrupted")
+    labels = page.evaluate("() => window.cancelLabels")
+    assert ["Cancelling…", True] in labels, labels
+    notice = detail.locator(".jp-cellops-RunCancelled").inner_text()
+    assert "Cancelled: 1 of 2 stages finished" in notice
+    assert detail.locator(".jp-cellops-CancelButton").count() == 0
+    assert detail.locator(".jp-cellops-ResumeButton").is_visible()
+    screenshot("cancelled")
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Runs: slowview-pipeline").locator(
+        ".lm-TabBar-tabCloseIcon"
+    ).click()
+
+
+def active_cell_index(page: Any) -> int:
+    return int(
+        page.evaluate(
+            "() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')]"
+            ".findIndex(c => c.classList.contains('jp-mod-active'))"
+        )
+    )
+
+
+def test_ui_a_failed_run_on_the_graph_and_resume_from_the_view(
+    page: Any, lab: Lab, screenshot: Any
+) -> None:
+    fix = lab.root / "fixed.flag"
+    package = promoted_notebook(
+        lab,
+        "fragile.ipynb",
+        [
+            ("x = 1", ("stage:make",)),
+            (
+                f"import os\nif not os.path.exists({str(fix)!r}):\n"
+                "    raise ValueError('not fixed yet')\ny = x",
+                ("stage:check",),
+            ),
+        ],
+    )
+    run_id = start_run(lab, package)
+    assert wait_run(lab, package, run_id)["status"] == "failed"
+    open_notebook(page, lab, "fragile.ipynb")
+
+    # The graph shows the run: the failed node says so in words, with a legend.
+    node = sidebar(page).locator('.jp-cellops-Graph-node[data-stage="check"]')
+    page.wait_for_function(
+        "() => document.querySelector('#cellops-sidebar .jp-cellops-Graph-node"
+        "[data-stage=\"check\"]')?.dataset.state === 'failed'"
+    )
+    assert node.get_attribute("aria-label") == "check: failed"
+    assert "✗" in (node.text_content() or "")
+    assert (
+        sidebar(page)
+        .locator('.jp-cellops-Graph-node[data-stage="make"]')
+        .get_attribute("data-state")
+        == "done"
+    )
+    assert "failed" in sidebar(page).locator(".jp-cellops-Legend").inner_text()
+    # The failed node leads to its cell (by keyboard too) and to its executed notebook.
+    click_cell(page, 0)
+    node.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')[1]"
+        "?.classList.contains('jp-mod-active')"
+    )
+    failure = sidebar(page).locator('.jp-cellops-GraphFailure[data-stage="check"]')
+    assert failure.locator(".jp-cellops-ExecutedLink").is_visible()
+    screenshot("graph-failed", sidebar(page))
+
+    # The runs view: the error once, no absolute path, no command line, a link to the cell.
+    sidebar(page).locator(".jp-cellops-OpenRunsButton").click()
+    wait_detail(page, run_id, "failed")
+    detail = view(page).locator(".jp-cellops-RunDetail")
+    text = detail.inner_text()
+    assert text.count("not fixed yet") == 1, text
+    assert str(lab.root) not in text and "cellops run" not in text, text
+    screenshot("failure-view")
+    detail.locator(".jp-cellops-CellLink", has_text="cell 2").click()
+    page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(1).wait_for()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden)"
+        " .jp-Cell.jp-mod-active').length === 1"
+    )
+    assert active_cell_index(page) == 1
+
+    # Fixed: Resume continues the same run to the end, and the failure leaves the screen.
+    fix.touch()
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Runs: fragile-pipeline").click()
+    view(page).locator(".jp-cellops-ResumeButton").click()
+    wait_detail(page, run_id, "done")
+    assert view(page).locator(".jp-cellops-RunError").count() == 0
+    assert view(page).locator(".jp-cellops-RunItem").count() == 1
+    page.wait_for_function(
+        "() => document.querySelector('#cellops-sidebar .jp-cellops-Graph-node"
+        "[data-stage=\"check\"]')?.dataset.state === 'done'",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    assert sidebar(page).locator(".jp-cellops-GraphFailure").count() == 0
+    screenshot("resumed")
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Runs: fragile-pipeline").locator(
+        ".lm-TabBar-tabCloseIcon"
+    ).click()
+
+
+def set_theme(page: Any, name: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text=name).first.click()
+    page.wait_for_function(
+        "(dark) => document.body.dataset.jpThemeLight === (dark ? 'false' : 'true')",
+        arg="Dark" in name,
+        timeout=60_000,
+    )
+
+
+COLOURS = """(sel) => [...document.querySelectorAll(sel)].map(e => {
+  const c = getComputedStyle(e);
+  let b = e, bg = 'rgba(0, 0, 0, 0)';
+  while (b && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+    bg = getComputedStyle(b).backgroundColor; b = b.parentElement;
+  }
+  return [c.color, bg];
+})"""
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(css: str) -> float:
+        rgb = [int(v) / 255 for v in css[css.index("(") + 1 : -1].split(",")[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_ui_runs_view_stays_readable_in_the_dark_theme(
+    page: Any, lab: Lab, screenshot: Any
+) -> None:
+    package = promoted_notebook(lab, "dark.ipynb", [("y = 2", ("stage:only",))])
+    wait_run(lab, package, start_run(lab, package))
+    open_notebook(page, lab, "dark.ipynb")
+    sidebar(page).locator(".jp-cellops-OpenRunsButton").click()
+    view(page).locator(".jp-cellops-RunItem").first.wait_for()
+    set_theme(page, "JupyterLab Dark")
+    try:
+        selectors = ".jp-cellops-RunsPanel .jp-cellops-RunItem-started, .jp-cellops-StateBadge"
+        colours = page.evaluate(COLOURS, selectors)
+        assert colours, selectors
+        for text, background in colours:
+            # The words do not vanish into the panel (WCAG's 3:1 for large text, at least).
+            assert contrast(text, background) >= 3, (text, background)
+        # The panel itself follows the theme (dark), it is not a light box in a dark lab.
+        panel_bg = page.evaluate(COLOURS, ".jp-cellops-RunsPanel")[0][1]
+        rgb = [int(v) for v in panel_bg[panel_bg.index("(") + 1 : -1].split(",")[:3]]
+        assert sum(rgb) < 3 * 128, panel_bg
+        screenshot("runs-view-dark")
+    finally:
+        set_theme(page, "JupyterLab Light")
