@@ -5,11 +5,13 @@ import * as React from 'react';
 import { CellopsApi } from '../api';
 import { HistoryModel, IHistoryTarget } from '../models/history';
 import { IKeptOutput, OutputArchive } from '../models/outputs';
-import { IExecution, IExecutionSummary } from '../tokens';
+import { StatusPoll } from '../models/poll';
+import { IExecution, IExecutionSummary, IHistory } from '../tokens';
 import { MergeDiff } from './MergeDiff';
 
-/** Waits (ms) between fetches for a record not committed yet: ~25 s in all, then it gives up. */
-const AWAIT_DELAYS = [250, 500, 1000, 2000, 4000, 8000, 8000];
+/** A record not committed yet is asked for every half second, for ~25 s, then given up. */
+const AWAIT_INTERVAL = 500;
+const AWAIT_ATTEMPTS = 50;
 /** The diff side that is the cell as it is now, not a recorded version. */
 const NOW = -1;
 
@@ -24,7 +26,7 @@ function show(v: unknown): string {
   return v === null || v === undefined ? '—' : JSON.stringify(v);
 }
 
-/** The versions of one cell, fetched again (with backoff) until an awaited record is there. */
+/** The versions of one cell, fetched again until an awaited record is there. */
 function useVersions(
   api: CellopsApi,
   target: IHistoryTarget
@@ -33,38 +35,29 @@ function useVersions(
   const [error, setError] = React.useState<string | null>(null);
   const { path, cellId, version, awaitCount } = target;
   React.useEffect(() => {
-    let live = true;
-    let timer = 0;
-    const fetch = (attempt: number) => {
-      api
-        .history(path, cellId)
-        .then(h => {
-          if (!live) {
-            return;
-          }
-          setItems(h.executions);
-          setError(null);
-          const recorded = h.executions.some(
-            e => e.execution_count === awaitCount
-          );
-          if (
-            awaitCount !== null &&
-            !recorded &&
-            attempt < AWAIT_DELAYS.length
-          ) {
-            timer = window.setTimeout(
-              () => fetch(attempt + 1),
-              AWAIT_DELAYS[attempt]
-            );
-          }
-        })
-        .catch(e => live && setError((e as Error).message));
-    };
-    fetch(0);
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
+    let attempts = 0;
+    // The one polling helper of the views: it backs off while the server does not answer
+    // and waits while the tab is hidden.
+    const poll = new StatusPoll<IHistory>({
+      name: 'cellops:history',
+      interval: AWAIT_INTERVAL,
+      fetch: () => api.history(path, cellId),
+      onValue: h => {
+        attempts += 1;
+        setItems(h.executions);
+        setError(null);
+        const recorded = h.executions.some(
+          e => e.execution_count === awaitCount
+        );
+        return awaitCount !== null && !recorded && attempts < AWAIT_ATTEMPTS;
+      },
+      onError: e => {
+        setError(e.message);
+        poll.stop();
+      }
+    });
+    poll.start();
+    return () => poll.dispose();
   }, [path, cellId, version, awaitCount]);
   return { items, error };
 }

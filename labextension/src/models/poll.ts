@@ -1,10 +1,10 @@
 import { IPoll, Poll } from '@lumino/polling';
 
 /**
- * One way to follow a job on the server (a run, a sweep): Lumino's `Poll`, so every view
- * gets the same behaviour: exponential back-off while the server does not answer, standby
- * while the browser tab is hidden, the interval from the user's settings, and nothing left
- * running once the view is disposed.
+ * One way to follow something on the server (a run, a sweep, a cell's history): Lumino's
+ * `Poll`, so every view gets the same behaviour: exponential back-off while the server does
+ * not answer, standby while the browser tab is hidden, the interval from the user's settings,
+ * and nothing left running once the view is disposed.
  */
 export class StatusPoll<T> {
   constructor(options: StatusPoll.IOptions<T>) {
