@@ -106,7 +106,7 @@ def test_docker_image_runs_one_stage_alone(docker_image: Built, tmp_path: Path) 
         "/artifacts/features", "-p", "test_size=0.5",
     )  # fmt: skip
     assert set(manifest(arts / "features")["outputs"]) == {"X_train", "X_test", "y_train", "y_test"}
-    assert manifest(arts / "features")["outputs"]["X_test"]["file"] == "X_test.parquet"
+    assert manifest(arts / "features")["outputs"]["X_test"]["file"] == "X_test.arrow"
 
 
 def test_docker_image_layers_hold_no_build_secret(docker_image: Built, tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_buildah_image_runs_one_stage_alone(
     entry = ["python3", "-m", "cellops.commands.entrypoint"]
     _buildah_run(buildah_container, *entry, "run-stage", "load", "--outputs", "/artifacts/load",
                  volume=arts)  # fmt: skip
-    assert manifest(arts / "load")["outputs"]["df"]["format"].startswith("parquet")
+    assert manifest(arts / "load")["outputs"]["df"]["format"] == "arrow"
 
 
 def test_buildah_image_layers_hold_no_build_secret(buildah_image: Built, tmp_path: Path) -> None:

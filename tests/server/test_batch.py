@@ -64,7 +64,7 @@ def _waiting(runs: Path) -> bool:
 
 
 def kernels_left() -> list[str]:
-    return _children_of_this_process_running("ipykernel")
+    return _children_of_this_process_running("kernel")
 
 
 @pytest.mark.kernel
@@ -114,7 +114,7 @@ async def test_cancel_interrupts_the_sweep_and_keeps_finished_rows(
 
     runs = jp_root_dir / package / ".cellops" / "runs"
     await wait_for_batch(api, package, batch_id, lambda s: finished(s) or _waiting(runs))
-    kernels = run_processes("ipykernel")
+    kernels = run_processes("kernel")
     assert kernels, "the sweep's kernels were not found"
     body = await cancel(api, "batches", package, batch_id)
     assert body["status"] == "interrupted", body

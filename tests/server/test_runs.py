@@ -152,7 +152,7 @@ async def test_cancel_interrupts_a_long_run(api: Fetch, jp_root_dir: Path) -> No
     assert again.status == 409, str(again)
     assert run_id in again.body["message"]
 
-    kernels = run_processes("ipykernel")
+    kernels = run_processes("kernel")
     assert kernels, "the run's kernel was not found"
     cancelled = await cancel(api, "runs", package, run_id)
     assert cancelled["status"] == "interrupted", cancelled
@@ -199,7 +199,7 @@ async def test_a_runner_that_does_not_stop_in_time_is_killed_with_its_kernels(
     run_id = await start(api, package)
     await wait_for_run(api, package, run_id, until=running("slow"))
     processes = run_processes()
-    assert any("ipykernel" in " ".join(p.cmdline()) for p in processes), processes
+    assert any(is_kernel(" ".join(p.cmdline())) for p in processes), processes
     cancelled = await cancel(api, "runs", package, run_id)
     assert cancelled["status"] == "interrupted", cancelled
     assert states(cancelled) == {"quick": "done", "slow": "failed", "last": "not-run"}
@@ -269,20 +269,33 @@ async def test_a_run_that_dies_before_its_record_says_why(api: Fetch, jp_root_di
     shutil.rmtree(lock)
 
 
+# A stage kernel is an ipykernel process, or a fork of the kernel pool's template process
+# (cellops.run.forkserver), whose command line it keeps.
+KERNEL = ("ipykernel", "cellops.run.forkserver")
+
+
+def is_kernel(cmd: str) -> bool:
+    return any(k in cmd for k in KERNEL)
+
+
 def _is_run_process(p: psutil.Process, word: str = "") -> bool:
     try:
         cmd = " ".join(p.cmdline())
     except psutil.Error:
         return False
-    return ("cellops.cli" in cmd or "ipykernel" in cmd) and word in cmd
+    if word == "kernel":
+        return is_kernel(cmd)
+    return ("cellops.cli" in cmd or is_kernel(cmd)) and word in cmd
 
 
 def _children_of_this_process_running(word: str) -> list[str]:
     found = []
     for p in psutil.Process(os.getpid()).children(recursive=True):
         try:
-            if p.status() != psutil.STATUS_ZOMBIE and word in " ".join(p.cmdline()):
-                found.append(" ".join(p.cmdline()))
+            cmd = " ".join(p.cmdline())
+            matches = is_kernel(cmd) if word == "kernel" else word in cmd
+            if p.status() != psutil.STATUS_ZOMBIE and matches:
+                found.append(cmd)
         except psutil.NoSuchProcess:
             continue
     time.sleep(0)
