@@ -56,8 +56,9 @@ def wait_detail(page: Any, run_id: str, status: str) -> None:
 
 # Known bug, found when the runs view and the history view were merged: after a reload the
 # layout is not restored at all (not even the open notebook), and headless Chromium opens the
-# command palette only intermittently. Not strict: it passes again once that is fixed.
-@pytest.mark.xfail(reason="layout not restored after reload since the views merge (open bug)")
+# command palette only intermittently. Skipped, not xfailed: its reload leaves the shared page
+# in a state that breaks the next tests of the session.
+@pytest.mark.skip(reason="open bug: layout not restored after a reload since the views merge")
 def test_ui_runs_view_opens_from_the_palette_lists_runs_and_is_restored(
     page: Any, lab: Lab, screenshot: Any
 ) -> None:
