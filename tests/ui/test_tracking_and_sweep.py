@@ -104,7 +104,7 @@ def test_ui_history_shows_a_run_whose_record_is_committed_late(page: Any, lab: L
     open_notebook(page, lab, "late.ipynb")
     click_cell(page, 0)
     open_history(page)
-    page.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-InputPrompt").click()
+    page.locator(".jp-NotebookPanel:visible .jp-Cell").first.locator(".jp-InputPrompt").click()
     run_cell_with(
         page,
         0,
