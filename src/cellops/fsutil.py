@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import secrets
@@ -25,6 +26,16 @@ def is_url(location: str | os.PathLike[str]) -> bool:
 def url_protocol(url: str) -> str:
     """``s3`` for ``s3://bucket/key``; only for a location ``is_url`` accepts."""
     return url.split("://", 1)[0]
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """The sha256 hex digest of a file's bytes, read in chunks (a file may be larger than
+    memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:

@@ -34,7 +34,7 @@ from cellops.artifacts.formats import (
     write_value,
 )
 from cellops.errors import ArtifactError
-from cellops.fsutil import is_url, url_protocol
+from cellops.fsutil import hash_file, is_url, url_protocol
 
 __all__ = [
     "MANIFEST",
@@ -404,15 +404,6 @@ def verified(path: str, sha: str) -> bool:
         remember_hash(path, sha)
     _VERIFIED[path] = stamp
     return True
-
-
-def hash_file(path: str) -> str:
-    """The sha256 hex digest of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 _SHA = re.compile(r"[0-9a-f]{64}")

@@ -31,6 +31,12 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def pinned_names(lock: str) -> set[str]:
+    """The canonical names of the distributions a ``requirements.lock`` text pins."""
+    found = (line.partition("#")[0].partition("==")[0].strip() for line in lock.splitlines())
+    return {canonical(name) for name in found if name}
+
+
 @dataclass(frozen=True)
 class Dist:
     name: str

@@ -7,6 +7,7 @@ through an ``Executor`` under the one retry policy, ``finish`` files the result.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
@@ -257,14 +258,23 @@ class PackageRun:
             self._say_unpinned(stage, reads)
         return reads
 
+    @functools.cached_property
+    def pinned(self) -> set[str] | None:
+        """What the package's lock pins (read once a run), None without a lock."""
+        from cellops.package.lock import pinned_names
+
+        try:
+            return pinned_names((self.package / layout.LOCK_FILE).read_text(encoding="utf-8"))
+        except OSError:
+            return None
+
     def _say_unpinned(self, stage: StageSpec, reads: Reads) -> None:
         """An image built from this package would miss what the stage imported unseen."""
-        try:
-            lock = (self.package / layout.LOCK_FILE).read_text(encoding="utf-8")
-        except OSError:
+        from cellops.package.lock import canonical
+
+        if self.pinned is None:
             return
-        pinned = {line.partition("==")[0].strip().lower() for line in lock.splitlines()}
-        missing = sorted(d for d in reads.distributions if d not in pinned)
+        missing = sorted(d for d in reads.distributions if canonical(d) not in self.pinned)
         if missing:
             self.progress.line(
                 f"  {stage.name} imported {', '.join(missing)}, which {layout.LOCK_FILE} does "

@@ -25,21 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cellops.fsutil import atomic_write
+from cellops.fsutil import atomic_write, hash_file
 
 FILE, LISTING, MODULE = "file", "listing", "module"
 # A file changed this recently may change again within the same mtime tick without its stat
 # changing (git's "racily clean" entries): its hash is not remembered until it has settled.
 _SETTLED_NS = 2_000_000_000
-_CHUNK = 1 << 20
-
-
-def _file_digest(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _listing_digest(path: str) -> str:
@@ -57,7 +48,7 @@ def _module_digest(path: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-_DIGESTS = {FILE: _file_digest, LISTING: _listing_digest, MODULE: _module_digest}
+_DIGESTS = {FILE: hash_file, LISTING: _listing_digest, MODULE: _module_digest}
 
 
 class Hashes:
