@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from cellops.analysis.cells import normalize_code
+from cellops.analysis.ipython import prepare
 
 
 def _code_cells(notebook: dict[str, Any]) -> list[str]:
@@ -29,9 +30,8 @@ def _code_cells(notebook: dict[str, Any]) -> list[str]:
 
 
 def _modules(code: str) -> set[str]:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:  # IPython syntax: the stage itself will import what it needs
+    tree = prepare(code).tree
+    if tree is None:  # not Python even without IPython syntax: the stage imports what it needs
         return set()
     found = set()
     for node in ast.walk(tree):

@@ -40,12 +40,13 @@ def split_lines(source: str) -> list[str]:
     return _LINE_BREAK.split(source)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=4096)
 def prepare(source: str) -> Prepared:
     """The cell's parse tree, with IPython lines swapped for equivalent Python.
 
-    Cached because one cell is usually analysed, split and normalised in a row; callers must
-    not mutate the tree.
+    Cached because promote walks every cell several times (analysis, the folder's references,
+    the stages' digests), so the cache holds a large notebook's cells; callers must not mutate
+    the tree.
     """
     try:
         return Prepared(ast.parse(source), tuple(split_lines(source)))
