@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cellops.tracking import config
 from tests.nbfactory import CellSpec, notebook_dict
 
 # Tests named test_<group>_* share one expensive set-up (a pipeline run, a JupyterLab server
@@ -47,6 +49,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return nodeid
 
     return SharedRunScheduling(config, log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tracking_ceiling(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test finds a tracking database above pytest's temporary root (a run started in /tmp
+    once left /tmp/.cellops/tracking.db, which then captured every test's executions)."""
+    root = tmp_path_factory.getbasetemp().resolve().parent
+    os.environ[config.ENV_CEILING] = str(root)
 
 
 @pytest.fixture

@@ -4,7 +4,10 @@ One database per project: ``.cellops/tracking.db`` in the project directory. A J
 uses its root directory and tells its kernels through ``CELLOPS_TRACKING_DB``; elsewhere (a
 ``cellops run`` from a shell, a kernel started by hand) the nearest existing
 ``.cellops/tracking.db`` at or above the starting directory is the project's, and when there is
-none a new one is made in the starting directory.
+none a new one is made in the starting directory. As git's ``GIT_CEILING_DIRECTORIES``,
+``CELLOPS_CEILING_DIRECTORIES`` (paths joined by ``os.pathsep``) stops that search: no folder
+above a ceiling is looked at (a database a run once left in ``/tmp`` would otherwise capture
+every project below it).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ ENV_DB = "CELLOPS_TRACKING_DB"
 # Root of the Jupyter server that started the kernel: notebook paths the server gives
 # relative to it are made absolute against it.
 ENV_ROOT = "CELLOPS_TRACKING_ROOT"
+ENV_CEILING = "CELLOPS_CEILING_DIRECTORIES"
 DB_RELPATH = Path(".cellops") / "tracking.db"
 _OFF = {"0", "false", "off", "no"}
 
@@ -30,9 +34,20 @@ def enabled(environ: dict[str, str] | None = None) -> bool:
 def find_db(start: str | os.PathLike[str]) -> Path:
     """The project's database seen from ``start``, ignoring ``CELLOPS_TRACKING_DB``."""
     here = Path(start).resolve()
+    ceilings = {
+        Path(c).expanduser().resolve()
+        for c in os.environ.get(ENV_CEILING, "").split(os.pathsep)
+        if c.strip()
+    }
     for directory in (here, *here.parents):
+        # As with git, a ceiling is not searched when reached from below; started at, it is
+        # searched and nothing above it.
+        if directory in ceilings and directory != here:
+            break
         if (directory / DB_RELPATH).is_file():
             return directory / DB_RELPATH
+        if directory in ceilings:
+            break
     return here / DB_RELPATH
 
 
