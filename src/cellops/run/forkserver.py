@@ -36,7 +36,7 @@ from typing import Any
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 SOCKET_NAME = "forkserver.sock"
-_START_TIMEOUT = 60.0  # seconds for the template's imports, on a loaded machine
+START_TIMEOUT = 60.0  # seconds for the template's imports, on a loaded machine
 _ACCEPT_POLL = 1.0  # seconds between checks that the parent still lives
 
 
@@ -66,7 +66,7 @@ class Template:
         started with other ``PYTHON*`` variables than this kernel asks for (start normally)."""
         if {k: v for k, v in env.items() if k.startswith("PYTHON")} != self.interpreter:
             return None
-        deadline = time.monotonic() + _START_TIMEOUT
+        deadline = time.monotonic() + START_TIMEOUT
         while not os.path.exists(self.path):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 return None
@@ -74,7 +74,7 @@ class Template:
         request = json.dumps({"args": args, "cwd": cwd, "env": env}).encode() + b"\n"
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-                conn.settimeout(_START_TIMEOUT)
+                conn.settimeout(START_TIMEOUT)
                 conn.connect(self.path)
                 conn.sendall(request)
                 reply = conn.makefile("rb").readline()
@@ -238,7 +238,7 @@ def serve(path: str) -> None:
             except TimeoutError:
                 continue
             with conn:
-                conn.settimeout(_START_TIMEOUT)
+                conn.settimeout(START_TIMEOUT)
                 request = json.loads(conn.makefile("rb").readline())
                 pid = os.fork()
                 if pid == 0:

@@ -107,6 +107,7 @@ class PackageRun:
         self.outputs: dict[str, dict[str, Output]] = {}
         self.hashes = Hashes(layout.hash_cache(self.package))
         self.save_lock = threading.Lock()
+        self.marked = False  # 'latest' points at this run
         width = max(len(s.name) for s in self.spec.stages)
         self.progress: Reporter = Progress(out, options.quiet, width)
 
@@ -115,7 +116,10 @@ class PackageRun:
         # Stage threads and the scheduler both save; one writer at a time keeps the record
         # and the 'latest' pointer consistent.
         with self.save_lock:
-            records.save(self.package, self.rec, latest=self.options.mark_latest)
+            # The 'latest' pointer names this run from its first save on: written once.
+            latest = self.options.mark_latest and not self.marked
+            records.save(self.package, self.rec, latest=latest)
+            self.marked = True
         self.hashes.save()
 
     def input_hashes(self, stage: StageSpec) -> dict[str, str]:
