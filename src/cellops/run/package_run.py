@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from cellops.artifacts.kernel import ArtifactStore, format_ext
-from cellops.artifacts.stores import Store, join, read_manifest, remove_work
+from cellops.artifacts.kernel import format_ext
+from cellops.artifacts.stores import Store, join, open_store, read_manifest, remove_work
 from cellops.package import layout, learned_imports
 from cellops.package.spec import StageSpec
 from cellops.run import liveness
@@ -102,7 +102,7 @@ class PackageRun:
         self.cache = Cache(self.package)
         self.lock_sha = file_sha256(self.package / layout.LOCK_FILE)
         self.dir = records.run_dir(self.package, rec.run_id)
-        self.store: Store = store or ArtifactStore(layout.artifacts_dir(self.package))
+        self.store: Store = store or open_store(layout.artifacts_dir(self.package))
         self.work_root = work_root or str(layout.run_outputs(self.dir))
         self.outputs: dict[str, dict[str, Output]] = {}
         self.hashes = Hashes(layout.hash_cache(self.package))
