@@ -254,7 +254,14 @@ class PackageRun:
         if stage.inputs:
             excluded += self.input_paths(stage).values()
         ahead = preloaded(self.context.imports[stage.name])
-        reads = from_trace(trace, self.package, excluded, self.hashes, ahead)
+        reads = from_trace(
+            trace,
+            self.package,
+            excluded,
+            self.hashes,
+            ahead,
+            distributions=self.context.distributions,
+        )
         trace.unlink(missing_ok=True)
         self.rec.stages[stage.name].reads = reads.to_dict() if reads else None
         if reads is not None:
