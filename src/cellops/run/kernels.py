@@ -121,6 +121,7 @@ class KernelPool:
         from jupyter_core.utils import run_sync
 
         from cellops.run.client import StageKernelClient
+        from cellops.run.forkprovisioner import ForkProvisioner
 
         with self.lock:
             number = self.started
@@ -134,7 +135,7 @@ class KernelPool:
         km.client_factory = StageKernelClient  # connects without jupyter_client's 0.2 s wait
         if self.template is not None:
             km.kernel_id = str(uuid.uuid4())
-            km.provisioner = forkserver.ForkProvisioner(
+            km.provisioner = ForkProvisioner(
                 kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km
             )
             km.provisioner.template = self.template
