@@ -77,7 +77,7 @@ class KernelPool:
         if total > 0 and forkserver.wanted(self.kernel_env):
             # Booting alongside the first kernels; each later kernel is a fork of it.
             self.template = forkserver.Template(self.sockets, cwd, self.kernel_env)
-        self.specs = _spec_manager()
+        self.specs: Any = None  # made by the first start: it imports jupyter_client
         self.starting = 0  # kernels being started in the background
         self.started = 0
         self.error: Exception | None = None  # a background start that failed
@@ -126,6 +126,8 @@ class KernelPool:
         with self.lock:
             number = self.started
             self.started += 1
+            if self.specs is None:
+                self.specs = _spec_manager()
         km = AsyncKernelManager(
             kernel_name=self.kernel_name,
             transport="ipc",
