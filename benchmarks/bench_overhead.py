@@ -9,9 +9,11 @@ the run record (each stage's start and duration) and the executed notebooks' pap
 metadata (notebook and cell durations):
 
 - in the kernel: the stage's own cells, the generated load/save cells, the parameters cell;
-- papermill/nbclient around the cells (client start, kernel_info, notebook writes);
-- outside papermill: waiting for a warm kernel, preparing and restoring the notebook,
-  moving artifacts into the store, cache and record writes;
+- papermill/nbclient around the cells (client start, kernel_info, the executed notebook's
+  writes at start and end);
+- outside papermill: waiting for a warm kernel (the first stage waits for the kernel
+  template's boot, and imports papermill meanwhile), preparing the notebook, moving artifacts
+  into the store, cache and record writes;
 - between stages: from one stage's end to the next one's start (scheduling, record writes).
 
 ``python benchmarks/bench_overhead.py [STAGES] [RUNS]`` (defaults 21 and 3).
@@ -93,6 +95,7 @@ def breakdown(package: Path) -> dict[str, float]:
     means = {k: v / n for k, v in parts.items()}
     means["between"] = statistics.mean(gaps) if gaps else 0.0
     means["first_start"] = ordered[0]["started"] - record["started"]
+    means["first_stage"] = ordered[0]["duration"]
     means["after_last"] = (record["finished"] or 0) - (
         ordered[-1]["started"] + ordered[-1]["duration"]
     )
@@ -134,12 +137,12 @@ def measure(stages: int = STAGES, runs: int = RUNS) -> list[Row]:
         Row(
             "(d) papermill/nbclient around the cells",
             where["papermill"],
-            note=note + "; client start, kernel_info, notebook writes",
+            note=note + "; client start, kernel_info, the notebook's start and end writes",
         ),
         Row(
             "(d) outside papermill: kernel wait, notebook prep, store, cache",
             where["outside"],
-            note=note + "; stage duration minus papermill's",
+            note=note + "; stage duration minus papermill's; the first stage's included",
         ),
         Row(
             "(d) between stages: scheduling, record writes",
@@ -147,6 +150,11 @@ def measure(stages: int = STAGES, runs: int = RUNS) -> list[Row]:
             note="mean gap from a stage's end to the next one's start",
         ),
         Row("(d) before the first stage", where["first_start"], note="run start to s0 start"),
+        Row(
+            "(d) the first stage, whole",
+            where["first_stage"],
+            note="s0: imports papermill while the kernel template boots, waits for its kernel",
+        ),
         Row("(d) after the last stage", where["after_last"], note="last stage end to run end"),
     ]
 

@@ -108,7 +108,7 @@ def test_a_forked_kernel_can_be_interrupted_and_killed(tmp_path: Path) -> None:
     from jupyter_client.blocking import BlockingKernelClient
     from jupyter_core.utils import run_sync
 
-    from cellops.run.forkserver import ForkProvisioner
+    from cellops.run.forkprovisioner import ForkProvisioner
     from cellops.run.kernels import KernelPool
 
     pool = KernelPool("python3", str(tmp_path), total=1, warm=1)

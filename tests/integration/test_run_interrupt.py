@@ -64,5 +64,10 @@ def test_sigint_stops_the_run_and_its_kernels(tmp_path: Path) -> None:
     assert stages["quick"]["status"] == "done"  # type: ignore[index]
     assert stages["slow"]["status"] == "failed"  # type: ignore[index]
     assert stages["after"]["status"] == "not-run"  # type: ignore[index]
+    # The interrupted stage's executed notebook is saved, up to the cell it stopped in.
+    executed = pkg / ".cellops" / "runs" / str(record["run_id"]) / "stages" / "slow.ipynb"
+    nb = json.loads(executed.read_text())
+    assert nb["metadata"]["papermill"]["end_time"] is not None
+    assert any("time.sleep(120)" in "".join(c["source"]) for c in nb["cells"])
     _gone, alive = psutil.wait_procs(kernels, timeout=20)
     assert alive == [], f"kernels left running: {[p.pid for p in alive]}"

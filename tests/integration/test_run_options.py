@@ -34,3 +34,11 @@ def test_timeout_stops_a_stage_that_runs_too_long(tmp_path: Path) -> None:
     assert record["stages"]["slow"]["status"] == "failed"
     assert record["stages"]["slow"]["error"]["ename"] == "Timeout"
     assert record["stages"]["after"]["status"] == "not-run"
+    # The stage's executed notebook is saved all the same, complete up to the cell that ran
+    # too long, and names the stage notebook as its input.
+    executed = runs / record["run_id"] / record["stages"]["slow"]["notebook"]
+    nb = json.loads(executed.read_text())
+    assert nb["metadata"]["papermill"]["end_time"] is not None
+    assert nb["metadata"]["papermill"]["input_path"] == str(tmp_path / "pkg/stages/slow.ipynb")
+    sleeping = [c for c in nb["cells"] if "time.sleep(120)" in "".join(c["source"])]
+    assert sleeping and sleeping[0]["metadata"]["papermill"]["start_time"] is not None

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cellops.artifacts.kernel import ArtifactStore, load_inputs
+from cellops.artifacts.kernel import load_inputs
+from cellops.artifacts.stores import ArtifactStore
 from cellops.errors import ArtifactError
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cellops.artifacts.kernel import ArtifactStore, save_outputs
+from cellops.artifacts.kernel import save_outputs
 from cellops.artifacts.stores import (
+    ArtifactStore,
     UrlArtifactStore,
     join,
     open_store,

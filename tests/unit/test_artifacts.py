@@ -19,13 +19,13 @@ import pytest
 
 from cellops.artifacts.kernel import (
     MANIFEST,
-    ArtifactStore,
     format_ext,
     format_of_path,
     hash_file,
     load_inputs,
     save_outputs,
 )
+from cellops.artifacts.stores import ArtifactStore
 from cellops.errors import ArtifactError
 
 

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cellops.artifacts.formats import roundtrip_mismatch
-from cellops.artifacts.kernel import ArtifactStore, load_inputs, save_outputs, verified
+from cellops.artifacts.kernel import load_inputs, save_outputs, verified
+from cellops.artifacts.stores import ArtifactStore
 
 N = 6  # rows per generated frame
 

@@ -24,7 +24,7 @@ from cellops.ci import CiOptions, workflow
 from cellops.errors import CellopsError
 from cellops.export import airflow, argo
 from cellops.export.plan import ExportOptions, ExportPlan, make_plan
-from cellops.image.context import dockerfile, static_labels
+from cellops.package.dockerfile import dockerfile, static_labels
 from cellops.package.spec import NAME_PATTERN, Parameter, PipelineSpec, StageSpec, dumps, from_dict
 from cellops.templating import render
 from tests.generated import commented_command, dockerfile_instructions

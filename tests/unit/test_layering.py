@@ -141,9 +141,6 @@ DIRECT: dict[str, set[str]] = {
 # Edges the layers do not allow, each with its reason. An entry that no longer occurs fails
 # the test too, so the list only shrinks.
 EXCEPTIONS = {
-    # promote writes the package's Dockerfile with the image service's renderer, which shares
-    # the build-secret ids with the builders; moving it to package/ means moving those too.
-    ("package.promote", "image"),
     # The image's entrypoint hands every other command to the CLI's parser (one face).
     ("commands.entrypoint", "cli"),
     # Jupyter Server's entry point names the server app; called by Jupyter only, never on import.

@@ -265,7 +265,8 @@ def test_a_package_of_a_notebook_without_folder_needs_is_unchanged(tmp_path: Pat
 
 
 def test_the_image_build_context_holds_the_carried_files(tmp_path: Path) -> None:
-    from cellops.image.context import content_hash, copy_package, dockerignore
+    from cellops.image.context import content_hash, copy_package
+    from cellops.package.dockerfile import dockerignore
 
     _write(tmp_path, {"helpers.py": "A = 1\n", "data/train.csv": "x\n1\n", "big.bin": b"b" * 500})
     nb = _notebook(tmp_path, "import helpers\npd.read_csv('data/train.csv')\nopen('big.bin')")

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cellops.image.context import dockerfile, write_secrets
-from cellops.image.pipconf import SECRET_IDS, PipConfig, host_pip_config
+from cellops.image.context import write_secrets
+from cellops.image.pipconf import PipConfig, host_pip_config
+from cellops.package.dockerfile import SECRET_IDS, dockerfile
 from cellops.package.spec import load
 from tests.clirun import cellops
 from tests.containers.helpers import corporate_pip_conf

@@ -134,7 +134,7 @@ def test_reads_round_trip_and_older_entries(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    reads = from_trace(trace, tmp_path, [str(state)], Hashes(tmp_path / "h.json"))
+    reads = from_trace(trace, tmp_path, [str(state)], Hashes(tmp_path / "h.json"), distributions={})
     assert reads is not None and set(reads.files) == {"data.csv"}
     assert Reads.from_dict(reads.to_dict()) == reads
     assert Reads.from_dict(None) is None and Reads.from_dict({"files": {}}) is None

@@ -2,8 +2,9 @@
 
 A stage's last cell calls ``save_outputs`` to write each output variable to a file plus a
 ``manifest.json`` describing them; the next stage's first cell calls ``load_inputs`` with the
-paths the runner passed in. ``ArtifactStore`` keeps finished artifacts by content hash so a
-stage whose inputs did not change can be skipped.
+paths the runner passed in. The stores (``cellops.artifacts.stores``) keep finished artifacts
+by content hash, named by ``artifact_name``, so a stage whose inputs did not change can be
+skipped.
 
 This module is imported in every stage kernel and by the CLI, so it imports only the standard
 library up front; pandas, numpy, joblib and fsspec are imported when a value or file needs them.
@@ -12,8 +13,6 @@ library up front; pandas, numpy, joblib and fsspec are imported when a value or 
 from __future__ import annotations
 
 import contextlib
-import errno
-import hashlib
 import json
 import os
 import re
@@ -38,7 +37,6 @@ from cellops.fsutil import hash_file, is_url, url_protocol
 
 __all__ = [
     "MANIFEST",
-    "ArtifactStore",
     "OutputEntry",
     "artifact_name",
     "format_ext",
@@ -119,14 +117,14 @@ def save_outputs(
         for name, value in values.items():
             staged.append(_stage(target, name, value, stage=stage, cells=cells or {}))
         # A crash below must not leave an old manifest describing a mix of old and new files.
-        _remove_if_exists(os.path.join(target, MANIFEST))
+        remove_if_exists(os.path.join(target, MANIFEST))
         for item in staged:
             os.replace(item.tmp, os.path.join(target, item.entry["file"]))
         outputs = {item.name: item.entry for item in staged}
         _write_atomic(os.path.join(target, MANIFEST), _manifest_bytes(stage, outputs))
     except BaseException:
         for item in staged:
-            _remove_if_exists(item.tmp)
+            remove_if_exists(item.tmp)
         if created:
             with contextlib.suppress(OSError):  # only if still empty
                 os.rmdir(target)
@@ -179,7 +177,7 @@ def _write_temp(directory: str, name: str, value: object, fmt: str) -> tuple[str
     (no second read); the file is removed again if anything fails."""
     from cellops.artifacts.arrow import HashingWriter, arrow_mismatch
 
-    tmp = _new_temp(directory, name)
+    tmp = new_temp(directory, name)
     try:
         with open(tmp, "wb") as file:
             sink = HashingWriter(file)
@@ -194,7 +192,7 @@ def _write_temp(directory: str, name: str, value: object, fmt: str) -> tuple[str
         if why:
             raise ValueError(f"it would not round-trip exactly: {why}")
     except BaseException:
-        _remove_if_exists(tmp)
+        remove_if_exists(tmp)
         raise
     return tmp, sha
 
@@ -215,7 +213,7 @@ def _short(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _new_temp(directory: str, name: str) -> str:
+def new_temp(directory: str, name: str) -> str:
     # A name no variable can have (leading dot), created exclusively; unlike mkstemp, open()
     # honours the umask, so the file keeps ordinary permissions once moved into place.
     while True:
@@ -227,19 +225,19 @@ def _new_temp(directory: str, name: str) -> str:
             continue
 
 
-def _remove_if_exists(path: str) -> None:
+def remove_if_exists(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)
 
 
 def _write_atomic(path: str, data: bytes) -> None:
-    tmp = _new_temp(os.path.dirname(path) or ".", os.path.basename(path))
+    tmp = new_temp(os.path.dirname(path) or ".", os.path.basename(path))
     try:
         with open(tmp, "wb") as file:
             file.write(data)
         os.replace(tmp, path)
     except BaseException:
-        _remove_if_exists(tmp)
+        remove_if_exists(tmp)
         raise
 
 
@@ -417,60 +415,3 @@ def artifact_name(sha: str, ext: str) -> str:
     if not _EXT.fullmatch(ext):
         raise ValueError(f"not a file extension: {ext!r}")
     return f"{sha[:2]}/{sha}.{ext}"
-
-
-class ArtifactStore:
-    """Artifacts on local disk named by the sha256 of their bytes: root/<sha[:2]>/<sha>.<ext>."""
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = os.fspath(root)
-
-    def path(self, sha: str, ext: str) -> str:
-        return os.path.join(self.root, artifact_name(sha, ext))
-
-    def has(self, sha: str, ext: str) -> bool:
-        """True if the store holds the artifact with its bytes intact (a truncated or edited
-        file is not that artifact: the stage that produces it runs again and replaces it)."""
-        return verified(self.path(sha, ext), sha)
-
-    def read_bytes(self, sha: str, ext: str) -> bytes:
-        with open(self.path(sha, ext), "rb") as file:
-            data = file.read()
-        if hashlib.sha256(data).hexdigest() != sha:
-            raise ArtifactError(
-                f"artifact {self.path(sha, ext)} is damaged (its bytes no longer have the hash "
-                "it is named by); run the pipeline again to replace it"
-            )
-        return data
-
-    def put(self, path: str, ext: str, sha256: str | None = None) -> str:
-        """Move the file at ``path`` into the store and return its sha256.
-
-        ``sha256`` is the digest its writer recorded (a manifest's); without it the file is
-        hashed here. If the store already has those bytes the source is just removed. Readers
-        never see a partial file: it appears under its final name by ``os.replace``.
-        """
-        sha = sha256 or hash_file(path)
-        dest = self.path(sha, ext)
-        if os.path.exists(dest) and os.path.samefile(path, dest):
-            return sha
-        if verified(dest, sha):
-            os.remove(path)
-            return sha
-        # Missing, or damaged: the new copy takes its place.
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        try:
-            os.replace(path, dest)
-        except OSError as error:
-            if error.errno != errno.EXDEV:
-                raise
-            # Another filesystem: copy next to the destination, then rename into place.
-            tmp = _new_temp(os.path.dirname(dest), sha)
-            try:
-                shutil.copyfile(path, tmp)
-                os.replace(tmp, dest)
-            except BaseException:
-                _remove_if_exists(tmp)
-                raise
-            os.remove(path)
-        return sha

@@ -1,23 +1,33 @@
 """Where a run keeps its artifacts: a local folder or an fsspec URL (``s3://``, ``gs://`` …).
 
-``ArtifactStore`` (in ``cellops.artifacts.kernel``) is the local, content-addressed store.
-``UrlArtifactStore`` is the same layout on object storage, used when Dask workers on other
-machines exchange stage values (``cellops batch --executor dask --artifacts s3://…``).
-``open_store`` picks one from the root, and ``work`` functions read and clear a stage's output
-area wherever it lives.
+One ``Store`` protocol, two stores with the same content-addressed layout,
+root/<sha[:2]>/<sha>.<ext>: ``ArtifactStore`` on local disk, ``UrlArtifactStore`` on object
+storage, used when Dask workers on other machines exchange stage values (``cellops batch
+--executor dask --artifacts s3://…``). ``open_store`` is the one place that picks one from a
+root; ``read_manifest`` and ``remove_work`` read and clear a stage's output area wherever it
+lives. The kernel side (``cellops.artifacts.kernel``) writes and reads the files themselves.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import posixpath
 import shutil
-from typing import Any
+from typing import Any, Protocol
 
-from cellops.artifacts.kernel import MANIFEST, ArtifactStore, artifact_name, url_fs
-from cellops.fsutil import is_url
+from cellops.artifacts.kernel import (
+    MANIFEST,
+    artifact_name,
+    new_temp,
+    remove_if_exists,
+    url_fs,
+    verified,
+)
+from cellops.errors import ArtifactError
+from cellops.fsutil import hash_file, is_url
 
 
 def join(location: str | os.PathLike[str], *parts: str) -> str:
@@ -26,6 +36,81 @@ def join(location: str | os.PathLike[str], *parts: str) -> str:
     if is_url(base):
         return posixpath.join(base.rstrip("/"), *parts)
     return os.path.join(base, *parts)
+
+
+class Store(Protocol):
+    """Artifacts named by the sha256 of their bytes, under one root."""
+
+    root: str
+
+    def path(self, sha: str, ext: str) -> str:
+        """Where the artifact is (or would be): a path or a URL."""
+        ...
+
+    def has(self, sha: str, ext: str) -> bool: ...
+
+    def put(self, location: str, ext: str, sha256: str | None = None) -> str:
+        """Move the file at ``location`` into the store; its sha256."""
+        ...
+
+    def read_bytes(self, sha: str, ext: str) -> bytes: ...
+
+
+class ArtifactStore:
+    """Artifacts on local disk named by the sha256 of their bytes: root/<sha[:2]>/<sha>.<ext>."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = os.fspath(root)
+
+    def path(self, sha: str, ext: str) -> str:
+        return os.path.join(self.root, artifact_name(sha, ext))
+
+    def has(self, sha: str, ext: str) -> bool:
+        """True if the store holds the artifact with its bytes intact (a truncated or edited
+        file is not that artifact: the stage that produces it runs again and replaces it)."""
+        return verified(self.path(sha, ext), sha)
+
+    def read_bytes(self, sha: str, ext: str) -> bytes:
+        with open(self.path(sha, ext), "rb") as file:
+            data = file.read()
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise ArtifactError(
+                f"artifact {self.path(sha, ext)} is damaged (its bytes no longer have the hash "
+                "it is named by); run the pipeline again to replace it"
+            )
+        return data
+
+    def put(self, path: str, ext: str, sha256: str | None = None) -> str:
+        """Move the file at ``path`` into the store and return its sha256.
+
+        ``sha256`` is the digest its writer recorded (a manifest's); without it the file is
+        hashed here. If the store already has those bytes the source is just removed. Readers
+        never see a partial file: it appears under its final name by ``os.replace``.
+        """
+        sha = sha256 or hash_file(path)
+        dest = self.path(sha, ext)
+        if os.path.exists(dest) and os.path.samefile(path, dest):
+            return sha
+        if verified(dest, sha):
+            os.remove(path)
+            return sha
+        # Missing, or damaged: the new copy takes its place.
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        try:
+            os.replace(path, dest)
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            # Another filesystem: copy next to the destination, then rename into place.
+            tmp = new_temp(os.path.dirname(dest), sha)
+            try:
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, dest)
+            except BaseException:
+                remove_if_exists(tmp)
+                raise
+            os.remove(path)
+        return sha
 
 
 class UrlArtifactStore:
@@ -74,9 +159,6 @@ def _hash_remote(fs: Any, path: str) -> str:
         while chunk := file.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-Store = ArtifactStore | UrlArtifactStore
 
 
 def open_store(root: str | os.PathLike[str]) -> Store:

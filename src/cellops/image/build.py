@@ -17,6 +17,15 @@ from cellops.errors import CellopsError
 from cellops.image import context as ctx
 from cellops.image import pipconf, requirements
 from cellops.image.base import BuildLog, BuildRequest, Engine, EngineUnavailable, ImageInfo
+from cellops.package.dockerfile import (
+    DOCKERFILE,
+    DOCKERIGNORE,
+    default_base,
+    dockerfile,
+    dockerignore,
+    static_labels,
+    write_package_files,
+)
 from cellops.package.folder import folder_report
 from cellops.package.spec import load
 
@@ -117,24 +126,24 @@ def build_package(
     spec = load(pkg)
     requirements.check(pkg)
     engine = select_engine(options.engine)
-    base = options.base or ctx.default_base(pkg)
+    base = options.base or default_base(pkg)
     pinned = engine.base_digest(base)
     epoch = source_date_epoch()
     pip = pipconf.host_pip_config() if options.host_pip_config else pipconf.PipConfig("")
     cert = ctx.ca_bundle(options.ca_bundle, pip)
-    ctx.write_package_files(pkg, spec)
-    image_labels = ctx.static_labels(spec) | labels(pkg, base, pinned, epoch)
+    write_package_files(pkg, spec)
+    image_labels = static_labels(spec) | labels(pkg, base, pinned, epoch)
     with tempfile.TemporaryDirectory(prefix="cellops-build-") as tmp:
         context = Path(tmp) / "context"
         ctx.copy_package(pkg, context)
         wheel = requirements.cellops_wheel(pkg, ctx.wheels_dir(context), options.cellops_wheel)
         # Before the Dockerfile, whose created label would change the tag with every build.
-        content = ctx.content_hash(context, f"{pinned or base}\n{ctx.dockerfile(spec, base)}")
+        content = ctx.content_hash(context, f"{pinned or base}\n{dockerfile(spec, base)}")
         tag = options.tag or ctx.default_tag(spec, content)
-        (context / ctx.DOCKERFILE).write_text(
-            ctx.dockerfile(spec, base, engine.secrets_mode, image_labels), encoding="utf-8"
+        (context / DOCKERFILE).write_text(
+            dockerfile(spec, base, engine.secrets_mode, image_labels), encoding="utf-8"
         )
-        (context / ctx.DOCKERIGNORE).write_text(ctx.dockerignore(), encoding="utf-8")
+        (context / DOCKERIGNORE).write_text(dockerignore(), encoding="utf-8")
         if engine.secrets_mode == "stage":
             ctx.write_secrets(context / ctx.SECRETS_DIR, pip, cert)
             secrets = {}

@@ -17,14 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cellops.fsutil import is_url, url_protocol
+from cellops.package.dockerfile import FORWARDED, SECRETS_MOUNT
 
-SECRETS_MOUNT = "/run/secrets"
-CA_SECRET = "ca.crt"
-# Settings forwarded with their content, each as a build secret of its own. A constraint file
-# caps versions (a corporate policy, a known-bad release): dropping it would change what the
-# image installs.
-FORWARDED = {"constraint": "pip-constraints.txt", "client-cert": "pip-client.pem"}
-SECRET_IDS = ("pip.conf", CA_SECRET, *FORWARDED.values())
 # Settings whose value is a path of the build host and that the build does without, with why.
 # The CA bundle (``cert``) reaches the build as ca.crt and is taken by ``ca_bundle``.
 _LEFT_OUT = {

@@ -221,9 +221,9 @@ def package_files(
 ) -> tuple[PipelineSpec, dict[str, bytes]]:
     """``learned``: stage -> modules its kernel imported in the last local run; they are
     pinned too (what ``%matplotlib`` or a library's lazy import needs)."""
-    # The image context (pip configuration, Dockerfile templates) and the lock are only
-    # needed here, not on the analysis path that `cellops check` shares.
-    from cellops.image.context import (
+    # The Dockerfile templates and the lock are only needed here, not on the analysis path
+    # that `cellops check` shares.
+    from cellops.package.dockerfile import (
         DOCKERFILE,
         DOCKERIGNORE,
         base_for_lock,

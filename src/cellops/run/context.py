@@ -8,15 +8,19 @@ from a path or parses a stage notebook again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cellops.analysis.digest import read_stage_facts, sha256_of
 from cellops.errors import PackageError
 from cellops.package import layout
 from cellops.package.spec import PipelineSpec, StageSpec
+
+if TYPE_CHECKING:
+    from cellops.package.lock import Dist
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,15 @@ class PackageContext:
 
     def notebook(self, stage: StageSpec) -> Path:
         return self.package / stage.notebook
+
+    @functools.cached_property
+    def distributions(self) -> dict[str, list[Dist]]:
+        """top-level module -> the installed distributions providing it, for the versions a
+        stage's record names: looked up once per run (a scan of every installed
+        distribution's metadata), on first use, so a fully cached run never pays for it."""
+        from cellops.package.lock import module_distributions
+
+        return module_distributions()
 
     def imported(self, stages: Iterable[StageSpec] | None = None) -> set[str]:
         """The modules the given stages (default: all) import, for the warm kernels' prelude."""

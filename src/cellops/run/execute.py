@@ -91,7 +91,8 @@ def _prepare_input(notebook: Path, executed: Path) -> Path:
 
 
 def restore_input_path(executed: Path, notebook: Path) -> None:
-    """papermill records the file it read; point the audit trail at the stage notebook."""
+    """papermill records the file it read; point the audit trail at the stage notebook (for an
+    executed notebook that comes back from elsewhere: ``execute_stage`` records it at once)."""
     try:
         data = json.loads(executed.read_text(encoding="utf-8"))
         data["metadata"]["papermill"]["input_path"] = str(notebook)
@@ -173,6 +174,7 @@ def execute_stage(
     _skip_slow_format_checker()
     import papermill as pm
 
+    from cellops.run.engine import ENGINE
     from cellops.tracking.cells import tag_cells
 
     km = pool.take()
@@ -196,6 +198,8 @@ def execute_stage(
             parameters=parameters,
             km=km,
             kernel_name=kernel_name,
+            engine_name=ENGINE,
+            recorded_input=str(notebook),
             progress_bar=False,
             log_output=False,
             **tag_cells(km, tracking),
@@ -233,4 +237,3 @@ def execute_stage(
             timer.cancel()
         pool.release(km)
         prepared.unlink(missing_ok=True)
-        restore_input_path(executed, notebook)

@@ -9,11 +9,9 @@ with the connection file jupyter_client wrote, exactly as ``python -m ipykernel_
 would. Every stage still gets a fresh interpreter state: the template never ran user code, so
 the child's user namespace is empty and no user module is imported.
 
-``ForkProvisioner`` is the jupyter_client side: a ``LocalProvisioner`` whose launch asks the
-template for a child and whose poll/wait/signal/kill act on the child's pid (through a pidfd).
-It starts kernels the usual way when the command is not the plain ``python -m
-ipykernel_launcher`` of this interpreter (another kernel spec, another Python), where fork is
-unavailable, when the template cannot be reached, or when ``CELLOPS_FORK_KERNELS=0``.
+``cellops.run.forkprovisioner`` is the jupyter_client side. This module imports no
+jupyter_client, so a pool starts its template before anything imports it, and the template
+itself boots without it.
 
 The template serves one pool: it is started with the environment and working directory the
 pool gives its kernels (``PYTHONHASHSEED`` and ``PYTHONPATH`` act at interpreter start), listens
@@ -25,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -33,10 +30,8 @@ import sys
 import time
 from typing import Any
 
-from jupyter_client.provisioning.local_provisioner import LocalProvisioner
-
 SOCKET_NAME = "forkserver.sock"
-_START_TIMEOUT = 60.0  # seconds for the template's imports, on a loaded machine
+START_TIMEOUT = 60.0  # seconds for the template's imports, on a loaded machine
 _ACCEPT_POLL = 1.0  # seconds between checks that the parent still lives
 
 
@@ -66,7 +61,7 @@ class Template:
         started with other ``PYTHON*`` variables than this kernel asks for (start normally)."""
         if {k: v for k, v in env.items() if k.startswith("PYTHON")} != self.interpreter:
             return None
-        deadline = time.monotonic() + _START_TIMEOUT
+        deadline = time.monotonic() + START_TIMEOUT
         while not os.path.exists(self.path):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 return None
@@ -74,7 +69,7 @@ class Template:
         request = json.dumps({"args": args, "cwd": cwd, "env": env}).encode() + b"\n"
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-                conn.settimeout(_START_TIMEOUT)
+                conn.settimeout(START_TIMEOUT)
                 conn.connect(self.path)
                 conn.sendall(request)
                 reply = conn.makefile("rb").readline()
@@ -90,79 +85,6 @@ class Template:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-
-class ForkProvisioner(LocalProvisioner):
-    """Launches the kernel as a child of the pool's template; falls back to a normal start."""
-
-    template: Template | None = None
-    pidfd: int | None = None
-    forked_pid: int | None = None
-
-    @property
-    def has_process(self) -> bool:
-        return self.forked_pid is not None or bool(super().has_process)
-
-    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-        env = dict(kwargs.get("env") or os.environ)
-        plain = cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"]
-        if self.template is not None and plain and wanted(env):
-            cwd = str(kwargs.get("cwd") or os.getcwd())
-            pid = self.template.fork(cmd[3:], cwd, env)
-            if pid is not None:
-                try:
-                    self.pidfd = os.pidfd_open(pid)
-                except OSError:
-                    pid = None  # gone already: report it as a kernel that died
-                self.forked_pid = self.pid = self.pgid = pid
-                self.cwd = cwd
-                return self.connection_info
-        return await super().launch_kernel(cmd, **kwargs)
-
-    async def poll(self) -> int | None:
-        if self.forked_pid is None:
-            return await super().poll()
-        if self.pidfd is None:
-            return 1
-        ready, _, _ = select.select([self.pidfd], [], [], 0)
-        # The template reaps its children, so the exit status is not ours to read.
-        return 1 if ready else None
-
-    async def wait(self) -> int | None:
-        if self.forked_pid is None:
-            return await super().wait()
-        import asyncio
-
-        while await self.poll() is None:
-            await asyncio.sleep(0.02)
-        if self.pidfd is not None:
-            os.close(self.pidfd)
-        self.pidfd = self.forked_pid = None
-        return 1
-
-    async def send_signal(self, signum: int) -> None:
-        if self.forked_pid is None:
-            await super().send_signal(signum)
-            return
-        if self.pidfd is not None:
-            # To the kernel's process group (what it started too), like LocalProvisioner.
-            with contextlib.suppress(ProcessLookupError):
-                try:
-                    os.killpg(self.forked_pid, signum)
-                except PermissionError:
-                    signal.pidfd_send_signal(self.pidfd, signum)
-
-    async def kill(self, restart: bool = False) -> None:
-        if self.forked_pid is None:
-            await super().kill(restart)
-            return
-        await self.send_signal(signal.SIGKILL)
-
-    async def terminate(self, restart: bool = False) -> None:
-        if self.forked_pid is None:
-            await super().terminate(restart)
-            return
-        await self.send_signal(signal.SIGTERM)
 
 
 # -- the template process ------------------------------------------------------------------
@@ -238,7 +160,7 @@ def serve(path: str) -> None:
             except TimeoutError:
                 continue
             with conn:
-                conn.settimeout(_START_TIMEOUT)
+                conn.settimeout(START_TIMEOUT)
                 request = json.loads(conn.makefile("rb").readline())
                 pid = os.fork()
                 if pid == 0:

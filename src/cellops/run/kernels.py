@@ -22,6 +22,21 @@ from cellops.run import forkserver, liveness
 PRELUDE_TIMEOUT = 300  # seconds, as the prelude's own execution timeout
 
 
+def _spec_manager() -> Any:
+    """A kernel spec manager that looks each spec up once: a lookup scans the Jupyter data
+    paths (0.1-0.2 s), and the kernels of a pool all have the same spec."""
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    class LookedUpOnce(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            found: dict[str, KernelSpec] = self.__dict__.setdefault("_found", {})
+            if kernel_name not in found:
+                found[kernel_name] = super().get_kernel_spec(kernel_name)
+            return found[kernel_name]
+
+    return LookedUpOnce()
+
+
 class KernelPool:
     def __init__(
         self,
@@ -46,11 +61,10 @@ class KernelPool:
         self.warm = max(1, warm)
         self.ready: deque[Any] = deque()
         self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)  # a kernel became ready
         self.everything: list[Any] = []
         self.stoppers: list[threading.Thread] = []
-        # Set once a kernel's prelude has run: it installs the tracking hook, so a stage sent
-        # before it would run untracked (a kernel taken the moment it was started).
-        self.warmed: dict[int, threading.Event] = {}
+        self.closed = False  # no kernel starts after close
         self.sockets = liveness.sockets_dir()
         # Computed once for the pool: every kernel gets the same environment.
         self.kernel_env = dict(os.environ)
@@ -63,33 +77,76 @@ class KernelPool:
         if total > 0 and forkserver.wanted(self.kernel_env):
             # Booting alongside the first kernels; each later kernel is a fork of it.
             self.template = forkserver.Template(self.sockets, cwd, self.kernel_env)
+        self.specs: Any = None  # made by the first start: it imports jupyter_client
+        self.starting = 0  # kernels being started in the background
+        self.started = 0
+        self.error: Exception | None = None  # a background start that failed
+        # The first kernels start in the background: the caller (the scheduler, about to hand
+        # out the first stage) goes on while the template boots.
+        self._fill()
+
+    def _fill(self) -> None:
+        """Start kernels in the background until ``warm`` are ready or starting."""
         with self.lock:
-            for _ in range(min(warm, total)):
-                self._start_one()
+            while (
+                not self.closed
+                and self.to_start > 0
+                and len(self.ready) + self.starting < self.warm
+            ):
+                self.to_start -= 1
+                self._start_in_background()
+
+    def _start_in_background(self) -> None:
+        self.starting += 1  # under self.lock
+        threading.Thread(target=self._start_one, daemon=True).start()
 
     def _start_one(self) -> None:
+        """Start one kernel (without the lock: starts may overlap) and make it ready; a start
+        that fails is raised to the next taker that finds no kernel ready."""
+        km = error = None
+        try:
+            km = self._started_kernel()
+        except Exception as exc:
+            error = exc
+        with self.cond:
+            self.starting -= 1
+            if km is not None:
+                self.everything.append(km)
+                self.ready.append(km)
+            self.error = error or self.error
+            self.cond.notify_all()
+
+    def _started_kernel(self) -> Any:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
+        from cellops.run.client import StageKernelClient
+        from cellops.run.forkprovisioner import ForkProvisioner
+
+        with self.lock:
+            number = self.started
+            self.started += 1
+            if self.specs is None:
+                self.specs = _spec_manager()
         km = AsyncKernelManager(
             kernel_name=self.kernel_name,
             transport="ipc",
-            ip=os.path.join(self.sockets, f"k{len(self.everything)}"),
+            ip=os.path.join(self.sockets, f"k{number}"),
+            kernel_spec_manager=self.specs,
         )
+        km.client_factory = StageKernelClient  # connects without jupyter_client's 0.2 s wait
         if self.template is not None:
             km.kernel_id = str(uuid.uuid4())
-            km.provisioner = forkserver.ForkProvisioner(
+            km.provisioner = ForkProvisioner(
                 kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km
             )
             km.provisioner.template = self.template
         run_sync(km.start_kernel)(cwd=self.cwd, env=self.kernel_env)
         if self.prelude:
-            self.warmed[id(km)] = threading.Event()
-            t = threading.Thread(target=self._warm_up, args=(km,), daemon=True)
-            t.start()
-        self.to_start -= 1
-        self.ready.append(km)
-        self.everything.append(km)
+            # Before the kernel is ready: the prelude installs the tracking hook, so a stage
+            # sent earlier would run untracked.
+            self._warm_up(km)
+        return km
 
     def _warm_up(self, km: Any) -> None:
         """Run the prelude silently: no history, no execution count, no cell events.
@@ -118,23 +175,21 @@ class KernelPool:
                 kc.stop_channels()
 
         # A prelude that fails only loses the head start; the stage still runs.
-        try:
-            with contextlib.suppress(Exception):
-                run_sync(go)()
-        finally:
-            self.warmed[id(km)].set()
+        with contextlib.suppress(Exception):
+            run_sync(go)()
 
     def take(self) -> Any:
         """A started kernel manager; another one begins starting for the next taker."""
-        with self.lock:
-            if not self.ready:
-                self._start_one()
+        with self.cond:
+            while not self.ready:
+                if self.error is not None:
+                    error, self.error = self.error, None
+                    raise error
+                if self.starting == 0:
+                    self._start_in_background()  # beyond what was announced: still served
+                self.cond.wait()
             km = self.ready.popleft()
-            if self.to_start > 0 and len(self.ready) < self.warm:
-                self._start_one()
-        warmed = self.warmed.get(id(km))  # kept: the warm-up thread sets it
-        if warmed is not None:
-            warmed.wait(PRELUDE_TIMEOUT)
+        self._fill()
         return km
 
     def expect_fewer(self, count: int = 1) -> None:
@@ -170,7 +225,10 @@ class KernelPool:
             self._stop(km)
 
     def close(self) -> None:
-        with self.lock:
+        with self.cond:
+            self.closed = True
+            # A kernel still starting is stopped with the unused ones, not left behind.
+            self.cond.wait_for(lambda: self.starting == 0, timeout=forkserver.START_TIMEOUT)
             unused = list(self.ready)
             self.ready.clear()
             stoppers = list(self.stoppers)

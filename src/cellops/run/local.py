@@ -94,7 +94,7 @@ def run_package(
     run = PackageRun(context, rec, options, stream, previous=previous)
     verb = "resuming" if previous else "running"
     run.progress.line(f"{verb} {spec.name}: {len(spec.stages)} stage(s), run {rec.run_id}")
-    executor = WarmKernels(context, warm=options.jobs + 1)
+    executor = WarmKernels(context, jobs=options.jobs)
     live = None
     if not options.quiet and is_terminal(stream):
         from cellops.run.terminal import LiveTable

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from cellops.artifacts.kernel import ArtifactStore, format_ext
-from cellops.artifacts.stores import Store, join, read_manifest, remove_work
+from cellops.artifacts.kernel import format_ext
+from cellops.artifacts.stores import Store, join, open_store, read_manifest, remove_work
 from cellops.package import layout, learned_imports
 from cellops.package.spec import StageSpec
 from cellops.run import liveness
@@ -102,11 +102,12 @@ class PackageRun:
         self.cache = Cache(self.package)
         self.lock_sha = file_sha256(self.package / layout.LOCK_FILE)
         self.dir = records.run_dir(self.package, rec.run_id)
-        self.store: Store = store or ArtifactStore(layout.artifacts_dir(self.package))
+        self.store: Store = store or open_store(layout.artifacts_dir(self.package))
         self.work_root = work_root or str(layout.run_outputs(self.dir))
         self.outputs: dict[str, dict[str, Output]] = {}
         self.hashes = Hashes(layout.hash_cache(self.package))
         self.save_lock = threading.Lock()
+        self.marked = False  # 'latest' points at this run
         width = max(len(s.name) for s in self.spec.stages)
         self.progress: Reporter = Progress(out, options.quiet, width)
 
@@ -115,7 +116,10 @@ class PackageRun:
         # Stage threads and the scheduler both save; one writer at a time keeps the record
         # and the 'latest' pointer consistent.
         with self.save_lock:
-            records.save(self.package, self.rec, latest=self.options.mark_latest)
+            # The 'latest' pointer names this run from its first save on: written once.
+            latest = self.options.mark_latest and not self.marked
+            records.save(self.package, self.rec, latest=latest)
+            self.marked = True
         self.hashes.save()
 
     def input_hashes(self, stage: StageSpec) -> dict[str, str]:
@@ -250,7 +254,14 @@ class PackageRun:
         if stage.inputs:
             excluded += self.input_paths(stage).values()
         ahead = preloaded(self.context.imports[stage.name])
-        reads = from_trace(trace, self.package, excluded, self.hashes, ahead)
+        reads = from_trace(
+            trace,
+            self.package,
+            excluded,
+            self.hashes,
+            ahead,
+            distributions=self.context.distributions,
+        )
         trace.unlink(missing_ok=True)
         self.rec.stages[stage.name].reads = reads.to_dict() if reads else None
         if reads is not None:

@@ -20,12 +20,15 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cellops.fsutil import atomic_write, hash_file
+
+if TYPE_CHECKING:
+    from cellops.package.lock import Dist
 
 FILE, LISTING, MODULE = "file", "listing", "module"
 # A file changed this recently may change again within the same mtime tick without its stat
@@ -180,10 +183,7 @@ def changed(reads: Reads, package: Path, hashes: Hashes) -> str | None:
     return None
 
 
-def _versions(modules: Iterable[str]) -> dict[str, str]:
-    from cellops.package.lock import module_distributions
-
-    by_module = module_distributions()
+def _versions(modules: Iterable[str], by_module: Mapping[str, Sequence[Dist]]) -> dict[str, str]:
     return dict(sorted((d.name, d.version) for m in modules for d in by_module.get(m, [])))
 
 
@@ -193,6 +193,8 @@ def from_trace(
     excluded: Iterable[str],
     hashes: Hashes,
     preloaded: Iterable[str] = (),
+    *,
+    distributions: Mapping[str, Sequence[Dist]],
 ) -> Reads | None:
     """The hashed ``Reads`` of the trace a stage kernel wrote; None when there is none.
 
@@ -200,6 +202,8 @@ def from_trace(
     state (its input artifacts, already in the key by hash; its own executed notebook).
     ``preloaded``: modules the kernel imported for the stage before it began (the warm
     kernels' prelude), so the stage's own import of them raised no event.
+    ``distributions``: top-level module -> the installed distributions providing it, as the
+    run's context looked them up once (``PackageContext.distributions``).
     """
     try:
         data = json.loads(trace.read_text(encoding="utf-8"))
@@ -222,6 +226,6 @@ def from_trace(
             str(name): Module(_shown(path, package), hashes.digest(MODULE, path))
             for name, path in local.items()
         },
-        distributions=_versions(imported) if imported else {},
+        distributions=_versions(imported, distributions) if imported else {},
         imported=tuple(sorted(imported)),
     )

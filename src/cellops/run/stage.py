@@ -253,7 +253,7 @@ def _execute(
         executed,
         attempts,
     )
-    executor = WarmKernels(context, warm=1)
+    executor = WarmKernels(context, jobs=1)
     try:
         Scheduler([run], executor, 1).run()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,15 +11,23 @@ from cellops.run.context import PackageContext, StageTask
 from cellops.run.prelude import prelude_code
 
 
+def warm_bound(jobs: int) -> int:
+    """How many kernels the pool keeps started ahead of need for ``jobs`` stages at once: those
+    that can run at once (``jobs``, but no more than the cores: more kernels booting at once
+    only slow each other), plus the next one."""
+    return max(1, min(jobs, os.cpu_count() or 1)) + 1
+
+
 class WarmKernels:
     """An ``Executor`` with one pool of warm kernels, started when the first stage is due."""
 
     def __init__(
-        self, context: PackageContext, *, warm: int, stages: Sequence[StageSpec] | None = None
+        self, context: PackageContext, *, jobs: int, stages: Sequence[StageSpec] | None = None
     ) -> None:
-        """``stages``: those whose imports the warm kernels load ahead (default: all)."""
+        """``jobs``: stages run at once; ``stages``: those whose imports the warm kernels load
+        ahead (default: all)."""
         self.context = context
-        self.warm = warm
+        self.warm = warm_bound(jobs)
         self.stages = tuple(context.spec.stages if stages is None else stages)
         self.pool: Any = None
 

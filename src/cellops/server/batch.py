@@ -18,7 +18,7 @@ from typing import Any
 
 from tornado import web
 
-from cellops.artifacts.kernel import ArtifactStore
+from cellops.artifacts.stores import open_store
 from cellops.errors import CellopsError, PackageError
 from cellops.fsutil import atomic_write
 from cellops.package.layout import BATCH_FILE, BATCH_REQUEST, artifacts_dir
@@ -69,7 +69,7 @@ def _stored(package: Path, batch_id: str, data: dict[str, Any], api: Api) -> sch
     runs: list[dict[str, Any]] = data["runs"]
     params = list(runs[0]["params"]) if runs else []
     # Where stages left their values unless the sweep was given --artifacts (not recorded).
-    store = ArtifactStore(artifacts_dir(package))
+    store = open_store(artifacts_dir(package))
     rows = []
     for run in runs:
         if run.get("status") in ("pending", "running"):

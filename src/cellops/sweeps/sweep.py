@@ -282,7 +282,7 @@ class Batch:
             from cellops.sweeps.dask import DaskExecutor
 
             return DaskExecutor(self.options.scheduler, context)
-        return WarmKernels(context, warm=(self.options.jobs or os.cpu_count() or 1) + 1)
+        return WarmKernels(context, jobs=self.options.jobs or os.cpu_count() or 1)
 
     # -- in the background (the server) ----------------------------------------------------
     def start(self) -> Batch:

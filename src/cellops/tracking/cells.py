@@ -32,10 +32,8 @@ def cell_metadata(cell: Any, context: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _client_class(marker: dict[str, Any]) -> type:
-    from jupyter_client.asynchronous.client import AsyncKernelClient
-
-    class CellTaggingClient(AsyncKernelClient):
+def _client_class(marker: dict[str, Any], base: type) -> type:
+    class CellTaggingClient(base):  # type: ignore[misc]
         """An ``execute`` that also sends the metadata the hook left for the next cell."""
 
         def execute(
@@ -86,7 +84,7 @@ def tag_cells(km: Any, context: dict[str, Any] | None) -> dict[str, Any]:
     def on_cell_execute(cell: Any, cell_index: int) -> None:
         marker["next"] = cell_metadata(cell, context)
 
-    km.client_factory = _client_class(marker)
+    km.client_factory = _client_class(marker, km.client_factory)
     return {"on_cell_execute": on_cell_execute}
 
 
