@@ -39,6 +39,7 @@ from _common import Row, report  # noqa: E402
 from gen import large  # noqa: E402
 
 from tests.ui.lab import Lab, browser_page, open_notebook, running_lab, sidebar  # noqa: E402
+from tests.ui.runrecords import fill_runs  # noqa: E402
 
 REPEAT = int(os.environ.get("CELLOPS_BENCH_REPEAT", "5"))
 # Resolves with the milliseconds from the click to the first frame where `selector` matches.
@@ -225,22 +226,6 @@ def experiments_render(page: Any, lab: Lab) -> list[float]:
         ).click()
         page.locator(drawn).wait_for(state="detached")
     return samples
-
-
-def fill_runs(package: Path, stages: list[str], count: int) -> None:
-    """``count`` finished runs, written by the runner's own record writer (no kernels)."""
-    from cellops.run import record as records
-
-    now = time.time() - count * 60
-    for i in range(count):
-        rec = records.RunRecord(
-            f"bench-{i:05d}", package.name, "done", {"n": i}, now + 60 * i, now + 60 * i + 5
-        )
-        rec.stages = {
-            s: records.StageRecord(status="done", duration=1.0, cache_hit=i % 2 == 1)
-            for s in stages
-        }
-        records.save(package, rec)
 
 
 # Resolves with the milliseconds from the first scroll to the oldest run listed: the list pane
