@@ -156,18 +156,20 @@ def with_job(status: schema.RunStatus, job: Job | None) -> schema.RunStatus:
 
 # run.json -> (mtime_ns, size, started): the list's order needs every run's start, and a
 # thousand records parsed on each open of the runs view cost more than the page it shows.
-_STARTED: dict[Path, tuple[int, int, float]] = {}
+# Keyed by the path as text: pathlib's object cost was most of a warm listing.
+_STARTED: dict[str, tuple[int, int, float]] = {}
 _STARTED_MAX = 100_000  # cleared beyond this: a cache, not a second store
 
 
-def _record_started(record: Path) -> float | None:
+def _record_started(record: str) -> float | None:
     """The ``started`` of a run record, None when it is no readable record."""
     try:
-        st = record.stat()
+        st = os.stat(record)
         cached = _STARTED.get(record)
         if cached is not None and cached[:2] == (st.st_mtime_ns, st.st_size):
             return cached[2]
-        started = json.loads(record.read_bytes())["started"]
+        with open(record, "rb") as f:
+            started = json.loads(f.read())["started"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not isinstance(started, (int, float)) or isinstance(started, bool):
@@ -227,7 +229,7 @@ def list_runs(
         for entry in os.scandir(base):
             if entry.name in by_id or not entry.is_dir():
                 continue
-            started = _record_started(Path(entry.path) / RUN_FILE)
+            started = _record_started(os.path.join(entry.path, RUN_FILE))
             if started is not None:
                 keys.append((started, entry.name))
     keys.sort(reverse=True)
