@@ -9,11 +9,13 @@
 (d) Experiments of a notebook with 10,000 recorded executions: from the sidebar's Experiments
     button to the virtualised grid drawn with every row (target <= 500 ms).
 (e) the runs view of a package with 1,000 recorded runs: from the sidebar's "Open runs" to the
-    last run listed in the main area (target <= 300 ms).
+    newest page listed and the newest run shown in the main area (target <= 300 ms);
+(f) that list then scrolled to its oldest run (pages of 50 load as the end comes into view);
+(a') the tag change of (a) on the wine example (target <= 100 ms).
 
 Times are taken inside the page (performance.now), medians of several repetitions.
 Run: .venv/bin/python benchmarks/bench_ui.py [CASE ...]
-(cases: runs history experiments tag promote; default all)
+(cases: runs scroll history experiments tag tag-example promote; default all)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from _common import Row, report  # noqa: E402
 from gen import large  # noqa: E402
 
 from tests.ui.lab import Lab, browser_page, open_notebook, running_lab, sidebar  # noqa: E402
+from tests.ui.runrecords import fill_runs  # noqa: E402
 
 REPEAT = int(os.environ.get("CELLOPS_BENCH_REPEAT", "5"))
 # Resolves with the milliseconds from the click to the first frame where `selector` matches.
@@ -71,6 +74,18 @@ def tag_change(page: Any, lab: Lab) -> list[float]:
     assert len(nb["cells"]) == 500
     (lab.root / "big.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     return _time_tagging(page, lab, "big.ipynb", 25, lambda i: 30 + 40 * i)
+
+
+def tag_change_example(page: Any, lab: Lab) -> list[float]:
+    """The same on the wine example: an untagged code cell becomes a new stage each round."""
+    shutil.copy(REPO / "examples" / "wine_fanout.ipynb", lab.root / "wine_tags.ipynb")
+    cells = json.loads((lab.root / "wine_tags.ipynb").read_text(encoding="utf-8"))["cells"]
+    tags = [t for c in cells for t in c.get("metadata", {}).get("tags", [])]
+    nodes = sum(1 for t in tags if t.startswith("stage:"))
+    free = [
+        i for i, c in enumerate(cells) if c["cell_type"] == "code" and not c["metadata"].get("tags")
+    ][::-1]
+    return _time_tagging(page, lab, "wine_tags.ipynb", nodes, lambda i: free[i % len(free)])
 
 
 def _time_tagging(page: Any, lab: Lab, name: str, nodes: int, cell_at: Any) -> list[float]:
@@ -213,42 +228,73 @@ def experiments_render(page: Any, lab: Lab) -> list[float]:
     return samples
 
 
-def fill_runs(package: Path, stages: list[str], count: int) -> None:
-    """``count`` finished runs, written by the runner's own record writer (no kernels)."""
-    from cellops.run import record as records
-
-    now = time.time() - count * 60
-    for i in range(count):
-        rec = records.RunRecord(
-            f"bench-{i:05d}", package.name, "done", {"n": i}, now + 60 * i, now + 60 * i + 5
-        )
-        rec.stages = {
-            s: records.StageRecord(status="done", duration=1.0, cache_hit=i % 2 == 1)
-            for s in stages
-        }
-        records.save(package, rec)
+# Resolves with the milliseconds from the first scroll to the oldest run listed: the list pane
+# is scrolled to its end each frame, as a user holding End would, while pages load.
+TIME_SCROLL = """
+async ([pane, selector]) => {
+  const t0 = performance.now();
+  await new Promise((resolve, reject) => {
+    const step = () => {
+      const node = document.querySelector(pane);
+      if (document.querySelector(selector)) {
+        resolve();
+      } else if (performance.now() - t0 > 60000) {
+        reject(new Error(`not shown in 60 s: ${selector}`));
+      } else {
+        node.scrollTop = node.scrollHeight;
+        requestAnimationFrame(step);
+      }
+    };
+    step();
+  });
+  return performance.now() - t0;
+}
+"""
 
 
 def runs_view(page: Any, lab: Lab, count: int = 1000) -> list[float]:
-    shutil.copy(REPO / "examples" / "wine_fanout.ipynb", lab.root / "runs_bench.ipynb")
-    answer = lab.api("POST", "cellops/api/promote", {"path": "runs_bench.ipynb"})
+    return _runs_view(page, lab, count)[0]
+
+
+def runs_scroll(page: Any, lab: Lab, count: int = 1000) -> list[float]:
+    return _runs_view(page, lab, count, scroll=True)[1]
+
+
+def _runs_view(
+    page: Any, lab: Lab, count: int, scroll: bool = False
+) -> tuple[list[float], list[float]]:
+    """Open runs -> the newest page listed and the newest run shown; optionally then scroll
+    the list to the oldest of the ``count`` runs (the pages load as the end comes into view)."""
+    name = f"runs_bench_{count}_{int(scroll)}"
+    shutil.copy(REPO / "examples" / "wine_fanout.ipynb", lab.root / f"{name}.ipynb")
+    answer = lab.api("POST", "cellops/api/promote", {"path": f"{name}.ipynb"})
     fill_runs(lab.root / answer["package"], list(answer["stages"]), count)
-    open_notebook(page, lab, "runs_bench.ipynb")
+    open_notebook(page, lab, f"{name}.ipynb")
     button = "#cellops-sidebar .jp-cellops-OpenRunsButton"
     page.locator(button).wait_for()
-    last = f".jp-cellops-RunsPanel .jp-cellops-RunItem:nth-child({count})"
-    samples = []
+    newest = f"bench-{count - 1:05d}"
+    shown = (
+        f".jp-cellops-RunsPanel:has(.jp-cellops-RunItem[data-run-id='{newest}']) "
+        f".jp-cellops-RunDetail[data-run-id='{newest}']"
+    )
+    oldest = ".jp-cellops-RunsPanel .jp-cellops-RunItem[data-run-id='bench-00000']"
+    pane = ".jp-cellops-RunsPanel .jp-cellops-Runs-listPane"
+    opened, scrolled = [], []
     for i in range(REPEAT + 1):
-        ms = page.evaluate(TIME_CLICK, [button, last])
-        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Runs: runs_bench")
+        ms = page.evaluate(TIME_CLICK, [button, shown])
+        if scroll:
+            ms_scroll = page.evaluate(TIME_SCROLL, [pane, oldest])
+        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=f"Runs: {name}")
         tab.locator(".lm-TabBar-tabCloseIcon").click()
-        page.locator(last).wait_for(state="detached")
+        page.locator(shown).wait_for(state="detached")
         if i:  # the first round warms the server's connection
-            samples.append(ms)
-    return samples
+            opened.append(ms)
+            if scroll:
+                scrolled.append(ms_scroll)
+    return opened, scrolled
 
 
-def _row(name: str, samples_ms: list[float], target: float, note: str = "") -> Row:
+def _row(name: str, samples_ms: list[float], target: float | None, note: str = "") -> Row:
     return Row(
         name,
         statistics.median(samples_ms) / 1000,
@@ -257,7 +303,7 @@ def _row(name: str, samples_ms: list[float], target: float, note: str = "") -> R
     )
 
 
-CASES = ("runs", "history", "experiments", "tag", "promote")
+CASES = ("runs", "scroll", "history", "experiments", "tag", "tag-example", "promote")
 
 
 def measure(cases: tuple[str, ...] = CASES) -> list[Row]:
@@ -265,6 +311,8 @@ def measure(cases: tuple[str, ...] = CASES) -> list[Row]:
     found: dict[str, list[float]] = {}
     steps = {
         "runs": runs_view,
+        "scroll": runs_scroll,
+        "tag-example": tag_change_example,
         "history": history_render,
         "experiments": experiments_render,
         "tag": tag_change,
@@ -292,7 +340,13 @@ def measure(cases: tuple[str, ...] = CASES) -> list[Row]:
             0.5,
             "; virtualised: only the rows in view are painted",
         ),
-        "runs": ("(e) Open runs -> 1,000 recorded runs listed", 0.3, ""),
+        "runs": (
+            "(e) Open runs -> newest runs listed and shown, 1,000 recorded runs",
+            0.3,
+            "; a page of 50 listed, the rest loads on scrolling",
+        ),
+        "scroll": ("(f) runs list scrolled to the oldest of 1,000 runs", None, ""),
+        "tag-example": ("(a') tag change -> graph redrawn, wine example", 0.1, ""),
     }
     return [_row(rows[c][0], found[c], rows[c][1], rows[c][2]) for c in CASES if c in found]
 

@@ -62,8 +62,19 @@ export class CellopsApi {
     return this.request('runs', { method: 'POST', body: req });
   }
 
-  listRuns(pkg: string): Promise<IRunList> {
-    return this.request('runs', { query: { package: pkg } });
+  /** Every run, or with `limit` a page of them (`before`: the `next` of the page before). */
+  listRuns(
+    pkg: string,
+    page: { limit?: number; before?: string | null } = {}
+  ): Promise<IRunList> {
+    const query: Record<string, string> = { package: pkg };
+    if (page.limit !== undefined) {
+      query.limit = String(page.limit);
+    }
+    if (page.before) {
+      query.before = page.before;
+    }
+    return this.request('runs', { query });
   }
 
   runStatus(pkg: string, id: string): Promise<IRunStatus> {

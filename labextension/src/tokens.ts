@@ -135,6 +135,8 @@ export interface IRunList {
   /** False when the folder holds no pipeline.yaml yet (then `runs` is empty). */
   promoted: boolean;
   runs: IRunStatus[];
+  /** With `limit`: the `before` of the next (older) page; null on the last page. */
+  next: string | null;
 }
 
 export interface IErrorBody {

@@ -143,6 +143,9 @@ export function ExperimentsGrid(props: {
         handlers.current.onSort(key);
       }
     });
+    // Set once: each assignment repaints the whole grid (a paint of a few hundred cells is
+    // tens of milliseconds on a canvas without a GPU).
+    g.cellRenderers = renderers(node);
     g.node.setAttribute('role', 'grid');
     g.node.tabIndex = 0;
     Widget.attach(g, node);
@@ -176,7 +179,6 @@ export function ExperimentsGrid(props: {
       return;
     }
     const model = new RowsModel(props.columns, props.rows, props.sortedBy);
-    g.cellRenderers = renderers(node);
     g.dataModel = model;
     const selection = new BasicSelectionModel({
       dataModel: model,

@@ -146,6 +146,22 @@ function ExperimentsPanel(props: {
       .catch(e => setError((e as Error).message));
   }, [path, filters, tick]);
   const labels = React.useMemo(props.labels, [data]);
+  // The plot waits for the grid: embedding Vega-Lite with thousands of points takes longer
+  // than the grid's first paint, and the table is what the user opened the view for.
+  const [plotShown, setPlotShown] = React.useState(false);
+  React.useEffect(() => {
+    if (!data) {
+      return;
+    }
+    let timer = 0;
+    const frame = requestAnimationFrame(() => {
+      timer = window.setTimeout(() => setPlotShown(true), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      window.clearTimeout(timer);
+    };
+  }, [data]);
 
   const all = data?.executions ?? [];
   const full = all.filter(r => !isNearEmpty(r));
@@ -350,7 +366,9 @@ function ExperimentsPanel(props: {
                   ))}
                 </select>
               </div>
-              {x === STEP && !selected.length ? (
+              {!plotShown ? (
+                <div className="jp-cellops-Hint">{trans.__('Plotting…')}</div>
+              ) : x === STEP && !selected.length ? (
                 <div className="jp-cellops-Hint">
                   {trans.__(
                     'Select executions in the table to plot their steps.'

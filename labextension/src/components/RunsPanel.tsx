@@ -5,7 +5,7 @@ import * as React from 'react';
 import { isResumable } from '../lib/runs';
 import { RunsModel } from '../models/runs';
 import { RunDetail } from './RunDetail';
-import { RunList } from './RunList';
+import { nearEnd, RunList } from './RunList';
 
 /**
  * The runs of one package in the main area: the list on the left, the chosen run on the right.
@@ -18,6 +18,10 @@ export class RunsPanel extends ReactWidget {
     this.notebook = options.notebook;
     this._options = options;
     this.addClass('jp-cellops-RunsPanel');
+    // After each change is drawn: a pane the loaded runs do not fill asks for the next page.
+    this.model.changed.connect(() =>
+      requestAnimationFrame(() => this._loadIfNearEnd())
+    );
   }
 
   readonly model: RunsModel;
@@ -39,9 +43,19 @@ export class RunsPanel extends ReactWidget {
           const run = model.selected;
           return (
             <div className="jp-cellops-Runs-view" data-package={model.pkg}>
-              <div className="jp-cellops-Runs-listPane">
+              <div
+                className="jp-cellops-Runs-listPane"
+                ref={this._pane}
+                onScroll={() => this._loadIfNearEnd()}
+              >
                 <div className="jp-cellops-SubHeader">
-                  {trans.__('Runs of %1 (%2)', model.pkg, model.runs.length)}
+                  {model.hasMore
+                    ? trans.__(
+                        'Runs of %1 (newest %2)',
+                        model.pkg,
+                        model.runs.length
+                      )
+                    : trans.__('Runs of %1 (%2)', model.pkg, model.runs.length)}
                 </div>
                 {model.error && (
                   <div className="jp-cellops-Error" role="alert">
@@ -52,8 +66,10 @@ export class RunsPanel extends ReactWidget {
                   <RunList
                     runs={model.runs}
                     selected={run?.id ?? null}
+                    hasMore={model.hasMore}
                     trans={trans}
                     onSelect={id => model.select(id)}
+                    onMore={() => void model.loadMore()}
                   />
                 ) : (
                   <div className="jp-cellops-Hint">{trans.__('Loading…')}</div>
@@ -84,7 +100,15 @@ export class RunsPanel extends ReactWidget {
     );
   }
 
+  private _loadIfNearEnd(): void {
+    const pane = this._pane.current;
+    if (pane && this.model.hasMore && this.isVisible && nearEnd(pane)) {
+      void this.model.loadMore();
+    }
+  }
+
   private _options: RunsPanel.IOptions;
+  private _pane = React.createRef<HTMLDivElement>();
 }
 
 export namespace RunsPanel {

@@ -1,14 +1,17 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { CellopsApi } from '../api';
+import { mergeRuns, RUNS_PAGE } from '../lib/runpages';
 import { sortRuns } from '../lib/runs';
 import { IRunStatus } from '../tokens';
 import { StatusPoll } from './poll';
 
 /**
  * The runs of one package for the runs view: the list, the selected run, and the actions
- * (run, re-run, resume, cancel). While runs are running only those are polled; the whole list
- * is fetched again when one of them ends (a run from the command line shows up then too).
+ * (run, re-run, resume, cancel). The list is read a page at a time, newest first: a package
+ * with a thousand runs opens as fast as one with ten, and older pages load as the user
+ * scrolls. While runs are running only those are polled; the newest page is fetched again
+ * when one of them ends (a run from the command line shows up then too).
  */
 export class RunsModel {
   constructor(
@@ -47,6 +50,11 @@ export class RunsModel {
     return this._error;
   }
 
+  /** Older runs than those listed are still on the server. */
+  get hasMore(): boolean {
+    return this._next !== null;
+  }
+
   get selected(): IRunStatus | null {
     return (
       this._runs.find(r => r.id === this._selected) ?? this._runs[0] ?? null
@@ -66,11 +74,16 @@ export class RunsModel {
     this._poll.interval = ms;
   }
 
-  /** Fetch the whole list, then follow what is running. */
+  /** Fetch the newest page (older pages loaded stay), then follow what is running. */
   async refresh(): Promise<void> {
     try {
-      const list = await this.api.listRuns(this.pkg);
-      this._runs = sortRuns(list.runs);
+      const list = await this.api.listRuns(this.pkg, { limit: RUNS_PAGE });
+      if (this._older) {
+        this._runs = mergeRuns(this._runs, list.runs);
+      } else {
+        this._runs = sortRuns(list.runs);
+        this._next = list.next;
+      }
       this._error = list.promoted
         ? null
         : `${this.pkg} holds no pipeline: promote the notebook first`;
@@ -80,6 +93,28 @@ export class RunsModel {
     this._loaded = true;
     this._emit();
     this._follow();
+  }
+
+  /** Load the next page of older runs (the list's end scrolled into view). */
+  async loadMore(): Promise<void> {
+    const before = this._next;
+    if (before === null || this._loadingMore) {
+      return;
+    }
+    this._loadingMore = true;
+    try {
+      const list = await this.api.listRuns(this.pkg, {
+        limit: RUNS_PAGE,
+        before
+      });
+      this._older = true;
+      this._runs = mergeRuns(this._runs, list.runs);
+      this._next = list.next;
+    } catch (error) {
+      this._error = (error as Error).message;
+    }
+    this._loadingMore = false;
+    this._emit();
   }
 
   /** Start a new run with these parameters (the run form, or Re-run of an earlier run). */
@@ -147,18 +182,14 @@ export class RunsModel {
     );
     if (updated.some(r => r.status !== 'running')) {
       // One ended: the list (other runs, records written by the command line) may have too.
-      return (await this.api.listRuns(this.pkg)).runs;
+      return (await this.api.listRuns(this.pkg, { limit: RUNS_PAGE })).runs;
     }
     return updated;
   }
 
   /** Take the newer statuses in; true while something still runs (the poll goes on). */
   private _merge(updated: IRunStatus[]): boolean {
-    const byId = new Map(this._runs.map(r => [r.id, r]));
-    for (const r of updated) {
-      byId.set(r.id, r);
-    }
-    this._runs = sortRuns([...byId.values()]);
+    this._runs = mergeRuns(this._runs, updated);
     this._error = null;
     this._emit();
     return this._runs.some(r => r.status === 'running');
@@ -181,6 +212,10 @@ export class RunsModel {
   private _runs: IRunStatus[] = [];
   private _lastLatest: IRunStatus | null = null;
   private _loaded = false;
+  private _next: string | null = null;
+  /** An older page was loaded: a refresh merges into the list instead of replacing it. */
+  private _older = false;
+  private _loadingMore = false;
   private _selected = '';
   private _error: string | null = null;
   private _cancelling = new Set<string>();

@@ -140,6 +140,22 @@ class CellopsHandler(APIHandler):
             raise BadRequest(f"the query parameter '{name}' is missing, e.g. ?{name}=PATH")
         return value
 
+    def int_query(self, name: str, *, required: bool = True) -> int | None:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            if required:
+                raise BadRequest(f"the query parameter '{name}' is missing")
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise BadRequest(
+                f"the query parameter '{name}' must be an integer, not {raw!r}"
+            ) from None
+        if abs(value) > INT_MAX:
+            raise BadRequest(f"the query parameter '{name}' is out of range: {raw}")
+        return value
+
     # -- paths -------------------------------------------------------------------------------
     def confined(self, api_path: str, what: str = "path") -> Path:
         """The real location of ``api_path`` (relative to the root, or absolute inside it).
@@ -189,6 +205,7 @@ class CellopsHandler(APIHandler):
         return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args))
 
 
+INT_MAX = 2**63 - 1  # SQLite's largest integer; beyond it binding overflows
 _NAME_MAX, _PATH_MAX = 255, 4096  # Linux's limits: longer is an OSError, not a missing file
 
 
@@ -210,7 +227,12 @@ def _json_safe(value: Any) -> Any:
 def strict_json(data: Any) -> str:
     """Every answer: strict JSON. A NaN or infinity from a record written elsewhere (a run of
     the command line) is carried as text, never as the bare NaN browsers cannot parse."""
-    return json.dumps(_json_safe(data), allow_nan=False)
+    try:
+        # Almost every answer is finite: walking it in Python first cost more than encoding
+        # it (0.5 s for 10,000 executions); only the rare answer holding a NaN pays for that.
+        return json.dumps(data, allow_nan=False)
+    except ValueError:
+        return json.dumps(_json_safe(data), allow_nan=False)
 
 
 def refuse_non_finite(values: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from cellops.server.base import (
     refuse_non_finite,
 )
 from cellops.server.jobs import Job, Jobs, Launch, assignment, cellops_argv
-from cellops.server.status import list_runs, run_status, with_job
+from cellops.server.status import list_runs, parse_cursor, run_status, with_job
 
 if TYPE_CHECKING:
     from cellops.server import CellopsApp
@@ -116,10 +116,21 @@ class RunsHandler(_RunsBase):
     async def get(self) -> None:
         folder = self.listed_package()
         if folder is None:
-            self.reply(schema.RunList(promoted=False, runs=[]))
+            self.reply(schema.RunList(promoted=False, runs=[], next=None))
             return
-        runs = list_runs(folder, self.jobs.of("run", folder), self.api_path)
-        self.reply(schema.RunList(promoted=True, runs=runs))
+        limit = self.int_query("limit", required=False)
+        if limit is not None and limit < 1:
+            raise BadRequest(f"the query parameter 'limit' must be at least 1, not {limit}")
+        raw = self.get_query_argument("before", None)
+        try:
+            before = parse_cursor(raw) if raw else None
+        except ValueError:
+            raise BadRequest(
+                f"the query parameter 'before' must be an earlier answer's 'next', not {raw!r}"
+            ) from None
+        jobs = self.jobs.of("run", folder)
+        page = await self.in_thread(list_runs, folder, jobs, self.api_path, limit, before)
+        self.reply(schema.RunList(promoted=True, runs=page.runs, next=page.next))
 
 
 class RunHandler(_RunsBase):

@@ -151,6 +151,8 @@ class RunStatus(_RunStatusRequired, total=False):
 class RunList(TypedDict):
     promoted: bool
     runs: list[RunStatus]
+    # ``GET runs?limit=N``: the ``before`` of the next (older) page, None on the last page.
+    next: str | None
 
 
 class _BatchRequestRequired(TypedDict):

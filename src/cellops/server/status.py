@@ -8,10 +8,13 @@ stage is pending), and a child that dies without finishing its record leaves one
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from cellops.errors import PackageError
@@ -151,17 +154,96 @@ def with_job(status: schema.RunStatus, job: Job | None) -> schema.RunStatus:
     return status
 
 
-def list_runs(package: Path, jobs: list[Job], api: Callable[[Path], str]) -> list[schema.RunStatus]:
+# run.json -> (mtime_ns, size, started): the list's order needs every run's start, and a
+# thousand records parsed on each open of the runs view cost more than the page it shows.
+# Keyed by the path as text: pathlib's object cost was most of a warm listing.
+_STARTED: dict[str, tuple[int, int, float]] = {}
+_STARTED_MAX = 100_000  # cleared beyond this: a cache, not a second store
+
+
+def _record_started(record: str) -> float | None:
+    """The ``started`` of a run record, None when it is no readable record."""
+    try:
+        st = os.stat(record)
+        cached = _STARTED.get(record)
+        if cached is not None and cached[:2] == (st.st_mtime_ns, st.st_size):
+            return cached[2]
+        with open(record, "rb") as f:
+            started = json.loads(f.read())["started"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(started, (int, float)) or isinstance(started, bool):
+        return None
+    if len(_STARTED) >= _STARTED_MAX:
+        _STARTED.clear()
+    _STARTED[record] = (st.st_mtime_ns, st.st_size, float(started))
+    return float(started)
+
+
+Cursor = tuple[float, str]  # (started, run id): the list's order, newest first
+
+
+def cursor_text(key: Cursor) -> str:
+    return f"{key[0]!r}:{key[1]}"
+
+
+def parse_cursor(text: str) -> Cursor:
+    """``STARTED:RUN_ID`` as ``next`` gave it; ValueError for anything else."""
+    started, sep, run_id = text.rpartition(":")
+    value = float(started)
+    if not sep or not run_id or not math.isfinite(value):
+        raise ValueError(text)
+    return value, run_id
+
+
+@dataclass(frozen=True)
+class RunPage:
+    runs: list[schema.RunStatus]
+    next: str | None  # the cursor of the next (older) page; None on the last one
+
+
+def list_runs(
+    package: Path,
+    jobs: list[Job],
+    api: Callable[[Path], str],
+    limit: int | None = None,
+    before: Cursor | None = None,
+) -> RunPage:
+    """The package's runs, newest first (ties: the greater id first, as the sidebar sorts).
+
+    Only the page's runs are read in full: the order comes from each record's start time
+    (cached) or, for runs this server started, from their status.
+    """
     by_id = {j.job_id: j for j in jobs}
-    ids = set(by_id)
+    statuses: dict[str, schema.RunStatus] = {}
+    keys: list[Cursor] = []
+    for run_id, job in by_id.items():
+        # Few and live: their status (a resumed run's start is its new attempt's) is the key.
+        try:
+            statuses[run_id] = with_job(run_status(package, run_id, job, api), job)
+        except (NotFound, PackageError):
+            continue
+        keys.append((statuses[run_id]["started"], run_id))
     base = records.runs_dir(package)
     if base.is_dir():
-        ids |= {d.name for d in base.iterdir() if (d / RUN_FILE).is_file()}
+        for entry in os.scandir(base):
+            if entry.name in by_id or not entry.is_dir():
+                continue
+            started = _record_started(os.path.join(entry.path, RUN_FILE))
+            if started is not None:
+                keys.append((started, entry.name))
+    keys.sort(reverse=True)
+    if before is not None:
+        keys = [k for k in keys if k < before]
+    chosen = keys if limit is None else keys[:limit]
     out = []
-    for run_id in ids:
+    for key in chosen:
+        run_id = key[1]
         try:
-            job = by_id.get(run_id)
-            out.append(with_job(run_status(package, run_id, job, api), job))
+            if run_id not in statuses:
+                statuses[run_id] = run_status(package, run_id, None, api)
         except (NotFound, PackageError):
             continue  # a damaged or foreign directory under runs/ is not a run to show
-    return sorted(out, key=lambda s: s["started"], reverse=True)
+        out.append(statuses[run_id])
+    more = limit is not None and len(keys) > limit
+    return RunPage(out, cursor_text(chosen[-1]) if more and chosen else None)

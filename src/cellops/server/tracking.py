@@ -23,7 +23,7 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from cellops.server.base import BadRequest, CellopsHandler, NotFound
+from cellops.server.base import INT_MAX, BadRequest, CellopsHandler, NotFound
 from cellops.tracking import config, reader
 
 EXTENSION_ARG = "--ext=cellops.tracking.extension"
@@ -86,22 +86,6 @@ class _TrackingHandler(CellopsHandler):
         # Not required to exist: the history of a deleted or renamed notebook is still there.
         return str(self.confined(self.query("path"), "notebook"))
 
-    def int_query(self, name: str, *, required: bool = True) -> int | None:
-        raw = self.get_query_argument(name, None)
-        if raw is None or raw == "":
-            if required:
-                raise BadRequest(f"the query parameter '{name}' is missing")
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            raise BadRequest(
-                f"the query parameter '{name}' must be an integer, not {raw!r}"
-            ) from None
-        if abs(value) > _SQLITE_MAX:
-            raise BadRequest(f"the query parameter '{name}' is out of range: {raw}")
-        return value
-
     def relative(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Notebook paths as the sidebar knows them: relative to the root when inside it."""
         for row in rows:
@@ -152,12 +136,9 @@ class ExperimentsHandler(_TrackingHandler):
         self.reply(table)
 
 
-_SQLITE_MAX = 2**63 - 1  # SQLite's largest integer; beyond it binding overflows
-
-
 def _execution_id(raw: str) -> int:
     eid = int(raw)  # the route takes digits only
-    if eid > _SQLITE_MAX:
+    if eid > INT_MAX:
         raise NotFound(f"no recorded execution {raw}")
     return eid
 
