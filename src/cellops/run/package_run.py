@@ -142,7 +142,7 @@ class PackageRun:
     # -- reuse without running -----------------------------------------------------------
     def try_reuse(self, stage: StageSpec, *, fresh: bool = False) -> bool:
         """``fresh``: the scheduler has just executed this key for another run of a sweep;
-        its entry is taken as it is (an executor that records no reads, Dask, shares it too)."""
+        its entry is taken as it is."""
         srec = self.rec.stages[stage.name]
         srec.inputs = self.input_hashes(stage)
         key = cache_key(
@@ -249,13 +249,31 @@ class PackageRun:
         excluded = [str(layout.state_dir(self.package)), str(self.dir), work]
         if stage.inputs:
             excluded += self.input_paths(stage).values()
+        if self.context.tracking is not None:  # the kernel's tracking writer connects to it
+            excluded.append(self.context.tracking.db)
         ahead = preloaded(self.context.imports[stage.name])
-        reads = from_trace(trace, self.package, excluded, self.hashes, ahead)
+        # String parameter values may name the files the stage reads (``-p source=x.parquet``).
+        values = [self.rec.parameters.get(n) for n in stage.parameters]
+        named = [*self.context.named.get(stage.name, ()), *(v for v in values if type(v) is str)]
+        found = from_trace(
+            trace,
+            self.package,
+            excluded,
+            self.hashes,
+            ahead,
+            workdir=self.context.workdir,
+            named=named,
+        )
         trace.unlink(missing_ok=True)
+        reads = found.reads if found else None
         self.rec.stages[stage.name].reads = reads.to_dict() if reads else None
-        if reads is not None:
-            learned_imports.remember(self.package, self.spec, stage.name, reads.imported)
-            self._say_unpinned(stage, reads)
+        if reads is None:
+            return None
+        learned_imports.remember(self.package, self.spec, stage.name, reads.imported)
+        self._say_unpinned(stage, reads)
+        if found and found.not_reusable:
+            self.progress.line(f"  {stage.name}: not cached, {found.not_reusable}", always=True)
+            return None  # the entry is written without reads: never reused
         return reads
 
     @functools.cached_property

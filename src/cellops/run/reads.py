@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cellops.fsutil import atomic_write, hash_file
+from cellops.run.named import module_names, named_paths
 
 FILE, LISTING, MODULE = "file", "listing", "module"
 # A file changed this recently may change again within the same mtime tick without its stat
@@ -187,19 +188,32 @@ def _versions(modules: Iterable[str]) -> dict[str, str]:
     return dict(sorted((d.name, d.version) for m in modules for d in by_module.get(m, [])))
 
 
+@dataclass(frozen=True)
+class Traced:
+    """A stage's hashed reads, and why its result must not be reused (None: it may be)."""
+
+    reads: Reads
+    not_reusable: str | None = None
+
+
 def from_trace(
     trace: Path,
     package: Path,
     excluded: Iterable[str],
     hashes: Hashes,
     preloaded: Iterable[str] = (),
-) -> Reads | None:
-    """The hashed ``Reads`` of the trace a stage kernel wrote; None when there is none.
+    *,
+    workdir: Path | None = None,
+    named: Iterable[str] = (),
+) -> Traced | None:
+    """The hashed reads of the trace a stage kernel wrote; None when there is none.
 
     ``excluded``: absolute paths (and folders) that are not the stage's data: the package's
     state (its input artifacts, already in the key by hash; its own executed notebook).
     ``preloaded``: modules the kernel imported for the stage before it began (the warm
-    kernels' prelude), so the stage's own import of them raised no event.
+    kernels' prelude), so the stage's own import of them raised no event. ``named``: paths
+    and patterns the stage's code names and its string parameter values, relative to
+    ``workdir``; with what its local modules name, they count as read (``run.named``).
     """
     try:
         data = json.loads(trace.read_text(encoding="utf-8"))
@@ -209,13 +223,21 @@ def from_trace(
     except (OSError, ValueError, KeyError, TypeError):
         return None
     imported.update(m.split(".")[0] for m in preloaded)
+    work = workdir or package
+    spelled = set(named) | module_names(local.values(), (work, package))
+    found = named_paths(work, spelled, (work, package))
+    files += sorted(found.files - set(local.values()))
+    listings += sorted(found.listings)
+    why = None
+    if found.too_large:
+        why = f"it names the folder {_shown(found.too_large, package)}, too large to hash"
     skip = tuple(os.path.normpath(p) for p in excluded)
     prefixes = tuple(os.path.join(p, "") for p in skip)
 
     def kept(path: str) -> bool:
         return path not in skip and not path.startswith(prefixes)
 
-    return Reads(
+    reads = Reads(
         files={_shown(f, package): hashes.digest(FILE, f) for f in files if kept(f)},
         listings={_shown(d, package): hashes.digest(LISTING, d) for d in listings if kept(d)},
         modules={
@@ -225,3 +247,4 @@ def from_trace(
         distributions=_versions(imported) if imported else {},
         imported=tuple(sorted(imported)),
     )
+    return Traced(reads, why)
