@@ -26,7 +26,6 @@ from cellops.run.cache import (
     Cache,
     Output,
     cache_key,
-    file_sha256,
     outputs_from_dict,
     outputs_to_dict,
 )
@@ -100,7 +99,6 @@ class PackageRun:
         self.options = options
         self.previous = previous
         self.cache = Cache(self.package)
-        self.lock_sha = file_sha256(self.package / layout.LOCK_FILE)
         self.dir = records.run_dir(self.package, rec.run_id)
         self.store: Store = store or ArtifactStore(layout.artifacts_dir(self.package))
         self.work_root = work_root or str(layout.run_outputs(self.dir))
@@ -151,7 +149,6 @@ class PackageRun:
             stage,
             self.rec.parameters,
             srec.inputs,
-            self.lock_sha,
         )
         srec.cache_key = key
         found: tuple[dict[str, Output], Reads | None] | None = None
@@ -165,7 +162,9 @@ class PackageRun:
         if found is None or not self.artifacts_exist(found[0]):
             return False
         outputs, reads = found
-        what = None if fresh or reads is None else changed(reads, self.package, self.hashes)
+        what = None
+        if not fresh and reads is not None:
+            what = changed(reads, self.package, self.hashes, self.lock_pins or {})
         if what is not None:
             self.progress.line(f"  {stage.name}: {what} changed since its last run")
             return False
@@ -263,6 +262,8 @@ class PackageRun:
             ahead,
             workdir=self.context.workdir,
             named=named,
+            static=self.context.imports.get(stage.name, ()),
+            lock=self.lock_pins or {},
         )
         trace.unlink(missing_ok=True)
         reads = found.reads if found else None
@@ -277,14 +278,19 @@ class PackageRun:
         return reads
 
     @functools.cached_property
-    def pinned(self) -> set[str] | None:
-        """What the package's lock pins (read once a run), None without a lock."""
-        from cellops.package.lock import pinned_names
+    def lock_pins(self) -> dict[str, str] | None:
+        """The package's lock, name -> pin line (read once a run), None without a lock."""
+        from cellops.package.lock import pins
 
         try:
-            return pinned_names((self.package / layout.LOCK_FILE).read_text(encoding="utf-8"))
+            return pins((self.package / layout.LOCK_FILE).read_text(encoding="utf-8"))
         except OSError:
             return None
+
+    @property
+    def pinned(self) -> set[str] | None:
+        """What the package's lock pins, None without a lock."""
+        return None if self.lock_pins is None else set(self.lock_pins)
 
     def _say_unpinned(self, stage: StageSpec, reads: Reads) -> None:
         """An image built from this package would miss what the stage imported unseen."""

@@ -128,6 +128,9 @@ class Reads:
     modules: Mapping[str, Module] = field(default_factory=dict)  # local module -> file, hash
     distributions: Mapping[str, str] = field(default_factory=dict)  # name -> version
     imported: tuple[str, ...] = ()  # top-level modules imported from distributions
+    # The lock's pin of every distribution the stage imported (statically or at run time) and
+    # of what they require; "" where the lock pins none. Another pin re-runs the stage.
+    pins: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +141,7 @@ class Reads:
             },
             "distributions": dict(sorted(self.distributions.items())),
             "imported": list(self.imported),
+            "pins": dict(sorted(self.pins.items())),
         }
 
     @classmethod
@@ -155,6 +159,7 @@ class Reads:
                 },
                 distributions={str(k): str(v) for k, v in data.get("distributions", {}).items()},
                 imported=tuple(str(m) for m in data.get("imported", ())),
+                pins={str(k): str(v) for k, v in data["pins"].items()},
             )
         except (KeyError, TypeError, AttributeError):
             return None
@@ -169,8 +174,15 @@ def _absolute(shown: str, package: Path) -> str:
     return shown if os.path.isabs(shown) else os.path.normpath(os.path.join(package, shown))
 
 
-def changed(reads: Reads, package: Path, hashes: Hashes) -> str | None:
-    """The first file, folder or module that no longer hashes as recorded, or None."""
+def changed(
+    reads: Reads, package: Path, hashes: Hashes, lock: Mapping[str, str] | None = None
+) -> str | None:
+    """The first file, folder, module or pin (of ``lock``, ``package.lock.pins``) that is no
+    longer as recorded, or None."""
+    for name, pin in reads.pins.items():
+        now = (lock or {}).get(name, "")
+        if now != pin:
+            return f"the pin of {name} in requirements.lock ({pin or 'none'} -> {now or 'none'})"
     for kind, recorded in ((FILE, reads.files), (LISTING, reads.listings)):
         for shown, sha in recorded.items():
             if hashes.digest(kind, _absolute(shown, package)) != sha:
@@ -186,6 +198,14 @@ def _versions(modules: Iterable[str]) -> dict[str, str]:
 
     by_module = module_distributions()
     return dict(sorted((d.name, d.version) for m in modules for d in by_module.get(m, [])))
+
+
+def _pins(modules: Iterable[str], lock: Mapping[str, str]) -> dict[str, str]:
+    from cellops.package.lock import closure
+
+    # cellops is the runner (the generated cells import it), not a library of the stage's.
+    chosen = {m for m in modules if m != "cellops"}
+    return {name: lock.get(name, "") for name in sorted(closure(chosen))}
 
 
 @dataclass(frozen=True)
@@ -205,6 +225,8 @@ def from_trace(
     *,
     workdir: Path | None = None,
     named: Iterable[str] = (),
+    static: Iterable[str] = (),
+    lock: Mapping[str, str] | None = None,
 ) -> Traced | None:
     """The hashed reads of the trace a stage kernel wrote; None when there is none.
 
@@ -214,6 +236,8 @@ def from_trace(
     kernels' prelude), so the stage's own import of them raised no event. ``named``: paths
     and patterns the stage's code names and its string parameter values, relative to
     ``workdir``; with what its local modules name, they count as read (``run.named``).
+    ``static``: the modules the stage's code imports; with those it imported at run time,
+    their distributions' pins in ``lock`` (``package.lock.pins``) are recorded.
     """
     try:
         data = json.loads(trace.read_text(encoding="utf-8"))
@@ -246,5 +270,6 @@ def from_trace(
         },
         distributions=_versions(imported) if imported else {},
         imported=tuple(sorted(imported)),
+        pins=_pins(imported | {m.split(".")[0] for m in static}, lock or {}),
     )
     return Traced(reads, why)
