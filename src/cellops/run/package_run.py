@@ -7,7 +7,6 @@ through an ``Executor`` under the one retry policy, ``finish`` files the result.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import threading
@@ -99,6 +98,7 @@ class PackageRun:
         self.options = options
         self.previous = previous
         self.cache = Cache(self.package)
+        self.lock_pins = self._read_lock(self.package)  # read once a run
         self.dir = records.run_dir(self.package, rec.run_id)
         self.store: Store = store or ArtifactStore(layout.artifacts_dir(self.package))
         self.work_root = work_root or str(layout.run_outputs(self.dir))
@@ -277,14 +277,15 @@ class PackageRun:
             return None  # the entry is written without reads: never reused
         return reads
 
-    @functools.cached_property
-    def lock_pins(self) -> dict[str, str] | None:
-        """The package's lock, name -> pin line (read once a run), None without a lock."""
+    @staticmethod
+    def _read_lock(package: Path) -> dict[str, str] | None:
+        """The package's lock, name -> pin line, None without one; unreadable is an error
+        (before any record is written, as the run cannot check its entries)."""
         from cellops.package.lock import pins
 
         try:
-            return pins((self.package / layout.LOCK_FILE).read_text(encoding="utf-8"))
-        except OSError:
+            return pins((package / layout.LOCK_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return None
 
     @property
