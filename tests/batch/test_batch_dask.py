@@ -112,3 +112,30 @@ def test_dask_sweep_executions_are_tracked_with_run_ids_and_source_cells(
             ("c2", "score"),
         ], run
         assert set(frame["notebook"]) == {str(nb)}
+
+
+@pytest.mark.kernel
+def test_dask_results_are_reused_until_a_file_they_read_changes(
+    tmp_path: Path, scheduler: str
+) -> None:
+    """The workers send each stage's trace back: the next sweep takes its results from the
+    cache, as locally, and a changed data file re-runs what read it, and no more."""
+    (tmp_path / "data.txt").write_text("3\n", encoding="utf-8")
+    cells = [
+        ("a = 1", ["parameters"]),
+        ("z = a * int(open('data.txt').read())", ["stage:prep"]),
+        ("import cellops\ncellops.log_metric('y', z + 1)", ["stage:score"]),
+    ]
+    nb = write_notebook(tmp_path / "nb.ipynb", cells)
+    options = {"scheduler": scheduler, "artifacts": str(tmp_path / "shared")}
+
+    def sweep() -> tuple[list[float], dict[str, int]]:
+        df = cellops.batch(nb, {"a": [1, 2]}, jobs=2, executor="dask", **options)
+        package = tmp_path / ".cellops" / "batch" / "nb-pipeline"
+        return list(df["y"]), latest_batch(package)["executed"]
+
+    assert sweep() == ([4.0, 7.0], {"prep": 2, "score": 2})
+    values, executed = sweep()
+    assert values == [4.0, 7.0] and not any(executed.values())
+    (tmp_path / "data.txt").write_text("5\n", encoding="utf-8")
+    assert sweep() == ([6.0, 11.0], {"prep": 2, "score": 2})

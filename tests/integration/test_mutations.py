@@ -52,7 +52,12 @@ def _build(root: Path) -> Path:
             ),
             cell("result = total * scale", "stage:scaled"),
             cell("final = result + extra\nprint('FINAL', final)", "stage:combine"),
-            cell("import json\nconst = json.dumps([1])\nprint('CONST', const)", "stage:lonely"),
+            cell(
+                "import json\nimport tabulate\n"
+                "const = json.dumps([1]) + tabulate.tabulate([[1]], tablefmt='plain')\n"
+                "print('CONST', const)",
+                "stage:lonely",
+            ),
         ],
     )
     package = root / "pkg"
@@ -95,6 +100,13 @@ def _rerun(package: Path, *args: str) -> dict[str, object]:
     return cached
 
 
+def _repin(package: Path, name: str, version: str) -> str:
+    lock = (package / "requirements.lock").read_text(encoding="utf-8")
+    lines = [f"{name}=={version}" if ln.startswith(f"{name}==") else ln for ln in lock.splitlines()]
+    assert lines != lock.splitlines(), f"{name} is not pinned:\n{lock}"
+    return "\n".join(lines) + "\n"
+
+
 def _edit(path: str, text: str) -> Callable[[Path], None]:
     def apply(package: Path) -> None:
         (package / path).write_text(text, encoding="utf-8")
@@ -120,13 +132,19 @@ CASES = {
     "file found through glob": (_edit("more/c.txt", "30\n"), (), {"extra", "combine"}, 66),
     "globbed file edited": (_edit("more/a.txt", "6\n"), (), {"extra", "combine"}, 37),
     "parameter": (lambda package: None, ("-p", "scale=3"), {"scaled", "combine"}, 48),
-    # Every stage's key covers the lock: a changed pin re-runs them all.
+    # A stage's entry covers the pins of what it imports: only lonely imports tabulate.
     "installed package version (the lock)": (
+        lambda package: _edit("requirements.lock", _repin(package, "tabulate", "0.0.1"))(package),
+        (),
+        {"lonely"},
+        36,
+    ),
+    "a pin no stage imports": (
         lambda package: (package / "requirements.lock").write_text(
             (package / "requirements.lock").read_text() + "example-dist==2.0\n"
         ),
         (),
-        STAGES,
+        set(),
         36,
     ),
     "comment-only edits in both modules": (
@@ -193,13 +211,17 @@ def test_the_record_lists_what_each_stage_read_and_imported(base: Path) -> None:
     assert set(extra["listings"]) == {"more"}
     # Nothing of the environment, the kernel or cellops itself; no artifacts of the run.
     assert rec["stages"]["scaled"]["reads"]["files"] == {}
-    assert rec["stages"]["lonely"]["reads"] == {
+    lonely = rec["stages"]["lonely"]["reads"]
+    assert {k: lonely[k] for k in ("files", "listings", "modules")} == {
         "files": {},
         "listings": {},
         "modules": {},
-        "distributions": {},
-        "imported": [],
     }
+    assert "tabulate" in lonely["distributions"] and "tabulate" in lonely["imported"]
+    # The lock's pins of what it imported (and what that requires), of nothing else.
+    assert lonely["pins"]["tabulate"].startswith("tabulate==")
+    assert not {"cellops", "ipykernel", "papermill"} & set(lonely["pins"])
+    assert rec["stages"]["scaled"]["reads"]["pins"] == {}
 
 
 def test_an_entry_without_recorded_reads_is_not_reused(base: Path, tmp_path: Path) -> None:

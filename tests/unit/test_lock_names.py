@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cellops.package.lock import canonical, pinned_names
+from cellops.package.lock import canonical, pins
 
 words = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,8}", fullmatch=True)
 names = st.lists(words, min_size=1, max_size=3)
@@ -14,9 +14,9 @@ separators = st.sampled_from(["-", "_", "."])
 
 @given(names, separators, separators)
 def test_a_pin_matches_every_spelling_of_its_name(parts: list[str], a: str, b: str) -> None:
-    pinned = pinned_names(f"# a comment\n{a.join(parts)}==1.0  # via x\n\n")
+    pinned = set(pins(f"# a comment\n{a.join(parts)}==1.0  # via x\n\n"))
     assert canonical(b.join(parts).upper()) in pinned
 
 
 def test_comments_and_blank_lines_pin_nothing() -> None:
-    assert pinned_names("# header\n\n  # scikit-learn==1.0\n") == set()
+    assert pins("# header\n\n  # scikit-learn==1.0\n") == {}

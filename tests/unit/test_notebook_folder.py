@@ -308,8 +308,8 @@ def test_a_dask_worker_without_the_packages_folder_says_so(tmp_path: Path) -> No
     from cellops.sweeps.dask import run_on_worker
 
     missing = str(tmp_path / "not-here" / "files")
-    data, error = run_on_worker({}, {}, "python3", None, missing, needs_cwd=True)
-    assert data == b"" and error is not None
+    data, error, trace = run_on_worker({}, {}, "python3", None, missing, needs_cwd=True)
+    assert data == b"" and error is not None and trace is None
     assert f"this Dask worker has no folder {missing}" in error.evalue
 
 

@@ -21,22 +21,40 @@ from cellops.run.reads import FILE, MODULE, Hashes, Module, Reads, changed, from
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def _trace(folder: Path, code: str) -> dict[str, object]:
-    """Run ``code`` in ``folder`` between the recorder's start and stop; the trace."""
+def _run(folder: Path, code: str, *, start: bool = True) -> None:
     script = textwrap.dedent(
         """
         import sys
         sys.path.insert(0, {src!r})
         from cellops.run import trace
-        trace.start()
+        {start}
         {code}
         trace.stop("trace.json")
         """
-    ).format(src=str(SRC), code=code)
+    ).format(src=str(SRC), code=code, start="trace.start()" if start else "")
     env = {**os.environ, "PYTHONPATH": f"{folder}{os.pathsep}{SRC}"}
     subprocess.run([sys.executable, "-c", script], cwd=folder, check=True, env=env)
+
+
+def _trace(folder: Path, code: str) -> dict[str, object]:
+    """Run ``code`` in ``folder`` between the recorder's start and stop; the trace."""
+    _run(folder, code)
     data: dict[str, object] = json.loads((folder / "trace.json").read_text(encoding="utf-8"))
     return data
+
+
+def test_a_recorder_that_never_started_writes_no_trace(tmp_path: Path) -> None:
+    """No trace means no reuse: a kernel whose prelude failed must not claim it read nothing."""
+    _run(tmp_path, "open(__file__ if '__file__' in dir() else 'x', 'a').close()", start=False)
+    assert not (tmp_path / "trace.json").exists()
+
+
+def test_a_sqlite_database_is_recorded_though_sqlite_opens_it_in_c(tmp_path: Path) -> None:
+    data = _trace(
+        tmp_path,
+        "import sqlite3\nsqlite3.connect('values.db').close()\nsqlite3.connect(':memory:').close()",
+    )
+    assert data["files"] == [str(tmp_path / "values.db")]
 
 
 NAMES = st.text(alphabet="abcdefghij_-0123456789", min_size=1, max_size=12)
@@ -134,8 +152,10 @@ def test_reads_round_trip_and_older_entries(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    reads = from_trace(trace, tmp_path, [str(state)], Hashes(tmp_path / "h.json"), distributions={})
-    assert reads is not None and set(reads.files) == {"data.csv"}
+    found = from_trace(trace, tmp_path, [str(state)], Hashes(tmp_path / "h.json"), distributions={})
+    assert found is not None and found.not_reusable is None
+    reads = found.reads
+    assert set(reads.files) == {"data.csv"}
     assert Reads.from_dict(reads.to_dict()) == reads
     assert Reads.from_dict(None) is None and Reads.from_dict({"files": {}}) is None
     (tmp_path / "data.csv").write_text("b", encoding="utf-8")

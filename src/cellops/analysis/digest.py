@@ -1,4 +1,5 @@
-"""What runs need to know of a stage notebook, taken from it once: its code's digest, imports.
+"""What runs need to know of a stage notebook, taken from it once: its code's digest, imports
+and the paths its code names (counted as read by the cache: ``run.named``).
 
 Promote stores these in the spec (with the notebook file's own sha256), so a run parses no
 stage notebook. A notebook edited by hand after promote, or a spec written before these fields
@@ -14,6 +15,9 @@ from typing import Any
 
 from cellops.analysis.cells import normalize_code
 from cellops.analysis.ipython import prepare
+from cellops.analysis.paths import file_refs
+
+_GENERATED = "# cellops:"
 
 
 def _code_cells(notebook: dict[str, Any]) -> list[str]:
@@ -47,10 +51,15 @@ def stage_facts(notebook: dict[str, Any], data: bytes) -> dict[str, Any]:
     cells = _code_cells(notebook)
     code = "\n\x00\n".join(normalize_code(src) for src in cells)
     modules: set[str] = set()
+    named: set[str] = set()
     for src in cells:
         modules |= _modules(src)
+        if not src.startswith(_GENERATED):  # promote's own cells name artifacts, not data
+            refs = file_refs(src)
+            named |= refs.paths | refs.patterns
     return {
         "imports": tuple(sorted(modules)),
+        "named": tuple(sorted(named)),
         "code_sha256": hashlib.sha256(code.encode()).hexdigest(),
         "notebook_sha256": sha256_of(data),
     }

@@ -25,7 +25,7 @@ MB = 1 << 20
 FILE_LIMIT = 50 * MB  # a larger file is referenced, not carried
 TOTAL_LIMIT = 200 * MB  # files past this total (in path order, modules first) are referenced
 # Never carried: run state, version control, editor and interpreter caches.
-_SKIP_DIRS = frozenset({layout.STATE_DIR, ".git", ".ipynb_checkpoints", "__pycache__"})
+SKIP_DIRS = frozenset({layout.STATE_DIR, ".git", ".ipynb_checkpoints", "__pycache__"})
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class _Finder:
             return None
         if any(real == e or e in real.parents for e in self.exclude):
             return None
-        if rel.parts and not _SKIP_DIRS.intersection(rel.parts):
+        if rel.parts and not SKIP_DIRS.intersection(rel.parts):
             return rel.as_posix()
         return None
 
@@ -83,7 +83,7 @@ class _Finder:
         if self.inside(path) is None:
             return  # the folder itself ("."), the package, a cache
         for root, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
             for name in sorted(names):
                 self.add(Path(root, name), why, spelled)
 

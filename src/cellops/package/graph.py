@@ -27,6 +27,7 @@ from cellops.notebook.read import Notebook
 from cellops.notebook.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
 from cellops.package.aliases import AliasTracker
 from cellops.package.carry import Carrier, check_setup_names
+from cellops.package.unseen import unseen_reads
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ class _Flow:
         self.diags += self.carrier.diagnostics
         known = {p.name for p in params}
         self.diags += check_setup_names(self.nb, setup_statements, known, self.stage_defs)
+        self.diags += unseen_reads(self.nb, self.tagged, known)
         for stage, used in self.carrier.params_used.items():
             self.params_used[stage] |= used
         for stage, used in self.carrier.setup_used.items():

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cellops.errors import CellopsError
@@ -29,12 +29,6 @@ _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def pinned_names(lock: str) -> set[str]:
-    """The canonical names of the distributions a ``requirements.lock`` text pins."""
-    found = (line.partition("#")[0].partition("==")[0].strip() for line in lock.splitlines())
-    return {canonical(name) for name in found if name}
 
 
 @dataclass(frozen=True)
@@ -210,15 +204,30 @@ def pinned_requirements(modules: Iterable[str], required: Iterable[str] = ()) ->
             f"--require {', '.join(missing)}: not installed in this environment, so there is no "
             f"version to pin; pip install {names}, then promote again"
         )
-    by_module = module_distributions(dists)
-    roots: set[str] = set(RUNTIME_ROOTS) | {canonical(r) for r in required}
+    roots = set(RUNTIME_ROOTS) | {canonical(r) for r in required}
+    seen = closure(modules, dists, roots)
+    return sorted(f"{n}=={dists[n].version}" for n in seen)
+
+
+def closure(
+    modules: Iterable[str],
+    dists: dict[str, Dist] | None = None,
+    roots: Iterable[str] = (),
+    by_module: Mapping[str, Sequence[Dist]] | None = None,
+) -> set[str]:
+    """The installed distributions the top-level ``modules`` come from (with their storage
+    companions), plus ``roots``, and everything they require, by canonical name.
+    ``by_module``: ``module_distributions(dists)``, when the caller holds it already."""
+    dists = installed() if dists is None else dists
+    by_module = module_distributions(dists) if by_module is None else by_module
+    found = set(roots)
     for module in modules:
         if module in sys.stdlib_module_names:
             continue
-        roots.update(d.name for d in by_module.get(module, []))
-        roots.update(COMPANIONS.get(module, ()))
+        found.update(d.name for d in by_module.get(module, []))
+        found.update(COMPANIONS.get(module, ()))
     seen: set[str] = set()
-    todo = sorted(roots)
+    todo = sorted(found)
     while todo:
         name = todo.pop()
         if name in seen or name not in dists:
@@ -228,7 +237,18 @@ def pinned_requirements(modules: Iterable[str], required: Iterable[str] = ()) ->
             wanted = _wanted(req)
             if wanted:
                 todo.append(wanted)
-    return sorted(f"{n}=={dists[n].version}" for n in seen)
+    return seen
+
+
+def pins(lock: str) -> dict[str, str]:
+    """canonical name -> its pin line (``name==version``) in a ``requirements.lock`` text."""
+    found = {}
+    for line in lock.splitlines():
+        text = line.partition("#")[0].strip()
+        name = text.partition("==")[0].strip()
+        if name:
+            found[canonical(name)] = text
+    return found
 
 
 def lock_text(modules: Iterable[str], required: Iterable[str] = ()) -> str:

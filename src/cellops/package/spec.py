@@ -57,6 +57,9 @@ class StageSpec:
     imports: tuple[str, ...] = ()
     code_sha256: str = ""
     notebook_sha256: str = ""
+    # Literal paths and glob patterns the stage's code names (``analysis.paths``): the cache
+    # counts them as read, for readers the audit hook cannot see. None in older specs.
+    named: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,7 @@ def to_dict(spec: PipelineSpec) -> dict[str, Any]:
                 "code_sha256": s.code_sha256,
                 "notebook_sha256": s.notebook_sha256,
             }
+            | ({} if s.named is None else {"named": list(s.named)})
             for s in spec.stages
         },
         "edges": [
@@ -265,6 +269,7 @@ def from_dict(data: Any, where: str = SPEC_FILE) -> PipelineSpec:
                 imports=tuple(str(m) for m in s.get("imports") or ()),
                 code_sha256=str(s.get("code_sha256") or ""),
                 notebook_sha256=str(s.get("notebook_sha256") or ""),
+                named=None if s.get("named") is None else tuple(str(p) for p in s["named"]),
             )
         )
     edges = tuple(

@@ -2,9 +2,10 @@
 
 A stage's key covers what can change its outputs: its normalised code's digest (comments,
 blank lines and markdown do not count; ``run.context``), the values of the parameters it
-reads, the hashes of its inputs, the requirements lock and the kernel. What the stage read
-and imported at run time (files, folder listings, local modules) is known only after it ran:
-the entry keeps it (``run.reads``) and is a hit only while all of it hashes the same. Entries
+reads, the hashes of its inputs and the kernel. What the stage read and imported at run time
+(files, folder listings, local modules, the lock's pins of the distributions it imported) is
+known only after it ran: the entry keeps it (``run.reads``) and is a hit only while all of it
+is the same. So a pin change re-runs the stages that import that library, not all of them. Entries
 are small JSON files written atomically, so a crash leaves either the old entry or the new one.
 """
 
@@ -24,7 +25,8 @@ from cellops.run.reads import Reads
 
 # 2: the code enters the key as the digest promote stored, not as the normalised text.
 # 3: entries also hold the files and modules the stage used, checked before reuse.
-KEY_VERSION = 3
+# 4: the lock is no longer in the key: entries hold the pins of what the stage imported.
+KEY_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -44,20 +46,12 @@ def outputs_from_dict(data: dict[str, dict[str, str]]) -> dict[str, Output]:
     return {n: Output(o["sha256"], o["ext"]) for n, o in data.items()}
 
 
-def file_sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return ""
-
-
 def cache_key(
     code: str,
     spec: PipelineSpec,
     stage: StageSpec,
     params: dict[str, Any],
     inputs: dict[str, str],
-    lock_sha: str,
 ) -> str:
     payload = {
         "v": KEY_VERSION,
@@ -66,7 +60,6 @@ def cache_key(
         "code": code,  # the digest of the normalised code (PackageContext.code)
         "params": {name: params[name] for name in stage.parameters},
         "inputs": inputs,
-        "lock": lock_sha,
     }
     blob = json.dumps(payload, sort_keys=True, default=repr).encode()
     return hashlib.sha256(blob).hexdigest()

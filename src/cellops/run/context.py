@@ -39,18 +39,27 @@ class PackageContext:
     tracking: Tracking | None
     code: dict[str, str] = field(hash=False)  # stage -> digest of its normalised code
     imports: dict[str, tuple[str, ...]] = field(hash=False)  # stage -> modules it imports
+    # stage -> literal paths and glob patterns its code names (counted as read: ``run.named``)
+    named: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     def notebook(self, stage: StageSpec) -> Path:
         return self.package / stage.notebook
 
     @functools.cached_property
+    def installed(self) -> dict[str, Dist]:
+        """The installed distributions by name, for the versions and pins a stage's record
+        names: looked up once per run (a scan of every installed distribution's metadata), on
+        first use, so a fully cached run never pays for it."""
+        from cellops.package.lock import installed
+
+        return installed()
+
+    @functools.cached_property
     def distributions(self) -> dict[str, list[Dist]]:
-        """top-level module -> the installed distributions providing it, for the versions a
-        stage's record names: looked up once per run (a scan of every installed
-        distribution's metadata), on first use, so a fully cached run never pays for it."""
+        """top-level module -> the installed distributions providing it (``installed``)."""
         from cellops.package.lock import module_distributions
 
-        return module_distributions()
+        return module_distributions(self.installed)
 
     def imported(self, stages: Iterable[StageSpec] | None = None) -> set[str]:
         """The modules the given stages (default: all) import, for the warm kernels' prelude."""
@@ -105,23 +114,28 @@ def package_context(
     """The context of runs of ``package``; stage facts from the spec where they are current."""
     code: dict[str, str] = {}
     imports: dict[str, tuple[str, ...]] = {}
+    named: dict[str, tuple[str, ...]] = {}
     for stage in spec.stages:
         path = package / stage.notebook
         try:
             data = path.read_bytes()
         except OSError:
             data = b""
-        if stage.code_sha256 and stage.notebook_sha256 == sha256_of(data):
+        current = stage.code_sha256 and stage.notebook_sha256 == sha256_of(data)
+        if current and stage.named is not None:
             code[stage.name], imports[stage.name] = stage.code_sha256, stage.imports
+            named[stage.name] = stage.named
         elif data:
             # An older spec, or a notebook changed by hand since promote: read it this once.
             facts = read_stage_facts(data)
             code[stage.name], imports[stage.name] = facts["code_sha256"], facts["imports"]
+            named[stage.name] = facts["named"]
         else:
-            code[stage.name], imports[stage.name] = "", ()
+            code[stage.name], imports[stage.name], named[stage.name] = "", (), ()
     work = workdir or layout.workdir(package, bool(spec.folder))
     _check_referenced(package, spec, work)
-    return PackageContext(package, spec, work, _tracking(package, spec, notebook), code, imports)
+    tracking = _tracking(package, spec, notebook)
+    return PackageContext(package, spec, work, tracking, code, imports, named)
 
 
 def _check_referenced(package: Path, spec: PipelineSpec, work: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import threading
@@ -31,19 +30,6 @@ _METRICS_SOURCE = (
 )
 
 
-TRACE_START_ID = "cellops-trace-start"
-TRACE_SWITCH = "CELLOPS_TRACE"
-# The recorder of what the stage reads and imports (cellops.run.trace). A kernel without
-# cellops, or one whose recorder fails, writes no trace: the stage's result is then never
-# reused from the cache (the safe side), and the stage itself still runs.
-_TRACE_START = (
-    "try:\n"
-    "    __import__('cellops.run.trace', fromlist=['start']).start()\n"
-    "except Exception:\n"
-    "    pass\n"
-)
-
-
 def _generated(cell_id: str, kind: str, source: str) -> dict[str, Any]:
     return {
         "cell_type": "code",
@@ -62,31 +48,19 @@ def with_metrics_cell(notebook: dict[str, Any], then: str = "") -> dict[str, Any
     return {**notebook, "cells": [*notebook.get("cells", []), cell]}
 
 
-def with_trace_cells(notebook: dict[str, Any], trace: Path) -> dict[str, Any]:
-    """The notebook after a first cell that starts the recorder, with the metrics cell
-    writing what it saw to ``trace`` at the end (each extra cell costs a round trip)."""
-    stop = (
-        "try:\n    __import__('cellops.run.trace', fromlist=['stop']).stop("
-        f"{str(trace)!r})\nexcept Exception:\n    pass\n"
-    )
-    traced = with_metrics_cell(notebook, then=stop)
-    return {
-        **traced,
-        "cells": [_generated(TRACE_START_ID, "trace", _TRACE_START), *traced["cells"]],
-    }
-
-
 def _prepare_input(notebook: Path, executed: Path) -> Path:
     prepared = layout.prepared_input(executed)
     trace = layout.trace_file(executed)
     trace.unlink(missing_ok=True)  # an earlier attempt's trace is not this one's
     data = json.loads(notebook.read_text(encoding="utf-8"))
-    # CELLOPS_TRACE=0 runs untraced (its results are then never reused): for measuring.
-    if os.environ.get(TRACE_SWITCH) != "0":
-        data = with_trace_cells(data, trace)
-    else:
-        data = with_metrics_cell(data)
-    prepared.write_text(json.dumps(data), encoding="utf-8")
+    # The recorder (cellops.run.trace) was started by the warm kernel's prelude; the metrics
+    # cell writes what it saw. A kernel without cellops, or whose recorder did not start,
+    # writes no trace: the stage's result is then never reused (the safe side).
+    stop = (
+        "try:\n    __import__('cellops.run.trace', fromlist=['stop']).stop("
+        f"{str(trace)!r})\nexcept Exception:\n    pass\n"
+    )
+    prepared.write_text(json.dumps(with_metrics_cell(data, then=stop)), encoding="utf-8")
     return prepared
 
 
@@ -118,8 +92,6 @@ def _failing_cell(executed: Path) -> tuple[int | None, str | None, tuple[str, st
         meta = cell.get("metadata", {})
         if "papermill-error-cell-tag" in meta.get("tags", []):
             continue
-        if (meta.get("cellops") or {}).get("generated") == "trace":
-            continue  # not in the stage notebook: positions count without it
         outputs = cell.get("outputs", [])
         errors = [o for o in outputs if o.get("output_type") == "error"]
         if errors or (meta.get("papermill") or {}).get("exception"):

@@ -7,7 +7,6 @@ through an ``Executor`` under the one retry policy, ``finish`` files the result.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import threading
@@ -26,7 +25,6 @@ from cellops.run.cache import (
     Cache,
     Output,
     cache_key,
-    file_sha256,
     outputs_from_dict,
     outputs_to_dict,
 )
@@ -100,7 +98,7 @@ class PackageRun:
         self.options = options
         self.previous = previous
         self.cache = Cache(self.package)
-        self.lock_sha = file_sha256(self.package / layout.LOCK_FILE)
+        self.lock_pins = self._read_lock(self.package)  # read once a run
         self.dir = records.run_dir(self.package, rec.run_id)
         self.store: Store = store or open_store(layout.artifacts_dir(self.package))
         self.work_root = work_root or str(layout.run_outputs(self.dir))
@@ -146,7 +144,7 @@ class PackageRun:
     # -- reuse without running -----------------------------------------------------------
     def try_reuse(self, stage: StageSpec, *, fresh: bool = False) -> bool:
         """``fresh``: the scheduler has just executed this key for another run of a sweep;
-        its entry is taken as it is (an executor that records no reads, Dask, shares it too)."""
+        its entry is taken as it is."""
         srec = self.rec.stages[stage.name]
         srec.inputs = self.input_hashes(stage)
         key = cache_key(
@@ -155,7 +153,6 @@ class PackageRun:
             stage,
             self.rec.parameters,
             srec.inputs,
-            self.lock_sha,
         )
         srec.cache_key = key
         found: tuple[dict[str, Output], Reads | None] | None = None
@@ -169,7 +166,9 @@ class PackageRun:
         if found is None or not self.artifacts_exist(found[0]):
             return False
         outputs, reads = found
-        what = None if fresh or reads is None else changed(reads, self.package, self.hashes)
+        what = None
+        if not fresh and reads is not None:
+            what = changed(reads, self.package, self.hashes, self.lock_pins or {})
         if what is not None:
             self.progress.line(f"  {stage.name}: {what} changed since its last run")
             return False
@@ -253,31 +252,52 @@ class PackageRun:
         excluded = [str(layout.state_dir(self.package)), str(self.dir), work]
         if stage.inputs:
             excluded += self.input_paths(stage).values()
+        if self.context.tracking is not None:  # the kernel's tracking writer connects to it
+            excluded.append(self.context.tracking.db)
         ahead = preloaded(self.context.imports[stage.name])
-        reads = from_trace(
+        # String parameter values may name the files the stage reads (``-p source=x.parquet``).
+        values = [self.rec.parameters.get(n) for n in stage.parameters]
+        named = [*self.context.named.get(stage.name, ()), *(v for v in values if type(v) is str)]
+        found = from_trace(
             trace,
             self.package,
             excluded,
             self.hashes,
             ahead,
             distributions=self.context.distributions,
+            installed=self.context.installed,
+            workdir=self.context.workdir,
+            named=named,
+            static=self.context.imports.get(stage.name, ()),
+            lock=self.lock_pins or {},
         )
         trace.unlink(missing_ok=True)
+        reads = found.reads if found else None
         self.rec.stages[stage.name].reads = reads.to_dict() if reads else None
-        if reads is not None:
-            learned_imports.remember(self.package, self.spec, stage.name, reads.imported)
-            self._say_unpinned(stage, reads)
+        if reads is None:
+            return None
+        learned_imports.remember(self.package, self.spec, stage.name, reads.imported)
+        self._say_unpinned(stage, reads)
+        if found and found.not_reusable:
+            self.progress.line(f"  {stage.name}: not cached, {found.not_reusable}", always=True)
+            return None  # the entry is written without reads: never reused
         return reads
 
-    @functools.cached_property
-    def pinned(self) -> set[str] | None:
-        """What the package's lock pins (read once a run), None without a lock."""
-        from cellops.package.lock import pinned_names
+    @staticmethod
+    def _read_lock(package: Path) -> dict[str, str] | None:
+        """The package's lock, name -> pin line, None without one; unreadable is an error
+        (before any record is written, as the run cannot check its entries)."""
+        from cellops.package.lock import pins
 
         try:
-            return pinned_names((self.package / layout.LOCK_FILE).read_text(encoding="utf-8"))
-        except OSError:
+            return pins((package / layout.LOCK_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return None
+
+    @property
+    def pinned(self) -> set[str] | None:
+        """What the package's lock pins, None without a lock."""
+        return None if self.lock_pins is None else set(self.lock_pins)
 
     def _say_unpinned(self, stage: StageSpec, reads: Reads) -> None:
         """An image built from this package would miss what the stage imported unseen."""

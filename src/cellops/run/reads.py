@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cellops.fsutil import atomic_write, hash_file
+from cellops.run.named import module_names, named_paths
 
 if TYPE_CHECKING:
     from cellops.package.lock import Dist
@@ -130,6 +131,9 @@ class Reads:
     modules: Mapping[str, Module] = field(default_factory=dict)  # local module -> file, hash
     distributions: Mapping[str, str] = field(default_factory=dict)  # name -> version
     imported: tuple[str, ...] = ()  # top-level modules imported from distributions
+    # The lock's pin of every distribution the stage imported (statically or at run time) and
+    # of what they require; "" where the lock pins none. Another pin re-runs the stage.
+    pins: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,6 +144,7 @@ class Reads:
             },
             "distributions": dict(sorted(self.distributions.items())),
             "imported": list(self.imported),
+            "pins": dict(sorted(self.pins.items())),
         }
 
     @classmethod
@@ -157,6 +162,7 @@ class Reads:
                 },
                 distributions={str(k): str(v) for k, v in data.get("distributions", {}).items()},
                 imported=tuple(str(m) for m in data.get("imported", ())),
+                pins={str(k): str(v) for k, v in data["pins"].items()},
             )
         except (KeyError, TypeError, AttributeError):
             return None
@@ -171,8 +177,15 @@ def _absolute(shown: str, package: Path) -> str:
     return shown if os.path.isabs(shown) else os.path.normpath(os.path.join(package, shown))
 
 
-def changed(reads: Reads, package: Path, hashes: Hashes) -> str | None:
-    """The first file, folder or module that no longer hashes as recorded, or None."""
+def changed(
+    reads: Reads, package: Path, hashes: Hashes, lock: Mapping[str, str] | None = None
+) -> str | None:
+    """The first file, folder, module or pin (of ``lock``, ``package.lock.pins``) that is no
+    longer as recorded, or None."""
+    for name, pin in reads.pins.items():
+        now = (lock or {}).get(name, "")
+        if now != pin:
+            return f"the pin of {name} in requirements.lock ({pin or 'none'} -> {now or 'none'})"
     for kind, recorded in ((FILE, reads.files), (LISTING, reads.listings)):
         for shown, sha in recorded.items():
             if hashes.digest(kind, _absolute(shown, package)) != sha:
@@ -187,6 +200,28 @@ def _versions(modules: Iterable[str], by_module: Mapping[str, Sequence[Dist]]) -
     return dict(sorted((d.name, d.version) for m in modules for d in by_module.get(m, [])))
 
 
+def _pins(
+    modules: Iterable[str],
+    lock: Mapping[str, str],
+    installed: dict[str, Dist] | None,
+    by_module: Mapping[str, Sequence[Dist]],
+) -> dict[str, str]:
+    from cellops.package.lock import closure
+
+    # cellops is the runner (the generated cells import it), not a library of the stage's.
+    chosen = {m for m in modules if m != "cellops"}
+    found = closure(chosen, installed, by_module=by_module if installed is not None else None)
+    return {name: lock.get(name, "") for name in sorted(found)}
+
+
+@dataclass(frozen=True)
+class Traced:
+    """A stage's hashed reads, and why its result must not be reused (None: it may be)."""
+
+    reads: Reads
+    not_reusable: str | None = None
+
+
 def from_trace(
     trace: Path,
     package: Path,
@@ -195,15 +230,25 @@ def from_trace(
     preloaded: Iterable[str] = (),
     *,
     distributions: Mapping[str, Sequence[Dist]],
-) -> Reads | None:
-    """The hashed ``Reads`` of the trace a stage kernel wrote; None when there is none.
+    installed: dict[str, Dist] | None = None,
+    workdir: Path | None = None,
+    named: Iterable[str] = (),
+    static: Iterable[str] = (),
+    lock: Mapping[str, str] | None = None,
+) -> Traced | None:
+    """The hashed reads of the trace a stage kernel wrote; None when there is none.
 
     ``excluded``: absolute paths (and folders) that are not the stage's data: the package's
     state (its input artifacts, already in the key by hash; its own executed notebook).
     ``preloaded``: modules the kernel imported for the stage before it began (the warm
     kernels' prelude), so the stage's own import of them raised no event.
     ``distributions``: top-level module -> the installed distributions providing it, as the
-    run's context looked them up once (``PackageContext.distributions``).
+    run's context looked them up once (``PackageContext.distributions``), from ``installed``
+    (``PackageContext.installed``; None: looked up here). ``named``: paths
+    and patterns the stage's code names and its string parameter values, relative to
+    ``workdir``; with what its local modules name, they count as read (``run.named``).
+    ``static``: the modules the stage's code imports; with those it imported at run time,
+    their distributions' pins in ``lock`` (``package.lock.pins``) are recorded.
     """
     try:
         data = json.loads(trace.read_text(encoding="utf-8"))
@@ -213,13 +258,21 @@ def from_trace(
     except (OSError, ValueError, KeyError, TypeError):
         return None
     imported.update(m.split(".")[0] for m in preloaded)
+    work = workdir or package
+    spelled = set(named) | module_names(local.values(), (work, package))
+    found = named_paths(work, spelled, (work, package))
+    files += sorted(found.files - set(local.values()))
+    listings += sorted(found.listings)
+    why = None
+    if found.too_large:
+        why = f"it names the folder {_shown(found.too_large, package)}, too large to hash"
     skip = tuple(os.path.normpath(p) for p in excluded)
     prefixes = tuple(os.path.join(p, "") for p in skip)
 
     def kept(path: str) -> bool:
         return path not in skip and not path.startswith(prefixes)
 
-    return Reads(
+    reads = Reads(
         files={_shown(f, package): hashes.digest(FILE, f) for f in files if kept(f)},
         listings={_shown(d, package): hashes.digest(LISTING, d) for d in listings if kept(d)},
         modules={
@@ -228,4 +281,8 @@ def from_trace(
         },
         distributions=_versions(imported, distributions) if imported else {},
         imported=tuple(sorted(imported)),
+        pins=_pins(
+            imported | {m.split(".")[0] for m in static}, lock or {}, installed, distributions
+        ),
     )
+    return Traced(reads, why)

@@ -1,6 +1,6 @@
 """Kernel side of run-time tracing: which files, folder listings and modules a stage used.
 
-A generated first cell of the stage calls ``start``, the generated metrics cell ``stop(PATH)``,
+The warm kernel's prelude calls ``start``, the generated metrics cell ``stop(PATH)``,
 which writes what was seen to ``PATH`` (JSON, see ``docs/provenance.md``). Installed by code
 the kernel runs, so it works however the kernel was started and whatever its working
 directory is. The hook only adds raw values to a set: sorting out, resolving and filtering
@@ -29,13 +29,25 @@ _getcwd = os.getcwd
 _getframe = sys._getframe
 _WRONLY = os.O_WRONLY
 _ACCMODE = os.O_ACCMODE if hasattr(os, "O_ACCMODE") else 3
+# The kernel's own machinery, imported lazily while it runs cells: not the stage's imports.
+_KERNEL = frozenset(
+    {"IPython", "ipykernel", "jupyter_client", "jupyter_core", "zmq", "tornado", "traitlets"}
+    | {"comm", "debugpy"}
+)
 # Listings the import system and importlib.metadata make (they list every folder on sys.path
 # they search) are not the stage's.
 _IMPORT_FRAMES = "importlib"
 
 
+# The hook runs for every audited event of the kernel (``builtins.id``, ``object.__getattr__``,
+# ``compile``, ``exec`` ... thousands a stage): one set test turns the others away. Emptied
+# by ``stop``.
+_WANTED = frozenset({"open", "import", "os.listdir", "os.scandir", "sqlite3.connect"})
+_wanted: frozenset[str] = frozenset()
+
+
 def _hook(event: str, args: tuple[Any, ...]) -> None:
-    if not _active:
+    if event not in _wanted:
         return
     if event == "open":
         mode = args[1]
@@ -51,6 +63,11 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
             _relative.add((_getcwd(), path))
     elif event == "import":
         _imported.add(args[0])
+    elif event == "sqlite3.connect":
+        # SQLite opens the database in C: no "open" event, only its own.
+        path = args[0]
+        if path not in (":memory:", "", b":memory:", b""):
+            _relative.add((_getcwd(), path))
     elif event == "os.listdir" or event == "os.scandir":
         path = args[0]
         if isinstance(path, int) or _IMPORT_FRAMES in _getframe(1).f_code.co_filename:
@@ -59,12 +76,13 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
 
 
 def start() -> None:
-    """Record from now on (the stage's first cell)."""
-    global _active, _installed
+    """Record from now on (the end of the warm kernel's prelude)."""
+    global _active, _installed, _wanted
     if not _installed:
         sys.addaudithook(_hook)
         _installed = True
     _active = True
+    _wanted = _WANTED
 
 
 def _resolve(cwd: str, path: Any) -> str | None:
@@ -110,7 +128,7 @@ def _environment_prefixes() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _copy(found: set[Any]) -> list[Any]:
-    # A kernel thread may still be inside the hook (past its check of _active) and add one.
+    # A kernel thread may still be inside the hook (past its check of _wanted) and add one.
     while True:
         try:
             return list(found)
@@ -138,7 +156,8 @@ def collect() -> dict[str, Any]:
         file = os.path.normpath(os.path.abspath(file))
         module_files.add(file)
         if _under(file, sites):
-            distributions.add(name.split(".")[0])
+            if name.split(".")[0] not in _KERNEL:
+                distributions.add(name.split(".")[0])
         elif not _under(file, noise):
             local[name] = file
     files: set[str] = set(_copy(_absolute))
@@ -164,8 +183,12 @@ def collect() -> dict[str, Any]:
 
 
 def stop(path: str) -> None:
-    """Stop recording and write what was seen to ``path`` (the stage's last cell)."""
-    global _active
+    """Stop recording and write what was seen to ``path`` (the stage's last cell). Nothing
+    is written when recording never started: no trace, so the result is never reused."""
+    global _active, _wanted
+    _wanted = frozenset()
+    if not _active:
+        return
     _active = False
     data = collect()
     tmp = f"{path}.{os.getpid()}.tmp"

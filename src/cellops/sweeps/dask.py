@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from cellops.errors import CellopsError
+from cellops.fsutil import atomic_write
+from cellops.package import layout
 from cellops.run.context import PackageContext, StageTask
 from cellops.run.prelude import prelude_code
 from cellops.run.record import StageError
@@ -62,24 +64,32 @@ def run_on_worker(
     prelude: str = "",
     tracking: dict[str, Any] | None = None,
     needs_cwd: bool = False,
-) -> tuple[bytes, StageError | None]:
-    """Execute one stage notebook on this worker: (executed notebook, error or None).
+) -> tuple[bytes, StageError | None, str | None]:
+    """Execute one stage notebook on this worker: (executed notebook, error or None, trace).
 
     ``tracking`` is the stage's context from the scheduler (database, source notebook, run id,
     stage): the notebook sits in a temporary folder here, so nothing could be derived from it.
-    ``prelude`` is what the warm kernels run first (imports, the tracking hook), as locally.
+    ``prelude`` is what the warm kernels run first (imports, the tracking hook, the recorder),
+    as locally. The trace (what the stage read and imported, ``run.trace``) goes back with the
+    result, so the scheduler writes the cache entry as for a local stage; only when the stage
+    ran in the package's own working directory (a shared filesystem: the paths it recorded
+    are the scheduler's too). Without one, the result is not reused (the safe side).
     """
     from cellops.run.execute import execute_stage
     from cellops.run.executor import StageExecutionError
 
     if not os.path.isdir(cwd) and needs_cwd:
         # The stages read the notebook's folder (the package's files/) from there.
-        return b"", StageError(
-            "FileNotFoundError",
-            f"this Dask worker has no folder {cwd}, where the stages run and find the files of "
-            "the notebook's folder: run the workers where the package is mounted at the same "
-            "path (a shared filesystem)",
-            None,
+        return (
+            b"",
+            StageError(
+                "FileNotFoundError",
+                f"this Dask worker has no folder {cwd}, where the stages run and find the files "
+                "of the notebook's folder: run the workers where the package is mounted at the "
+                "same path (a shared filesystem)",
+                None,
+                None,
+            ),
             None,
         )
     workdir = cwd if os.path.isdir(cwd) else tempfile.gettempdir()
@@ -100,7 +110,10 @@ def run_on_worker(
             )
         except StageExecutionError as exc:
             error = exc.error
-        return (executed.read_bytes() if executed.exists() else b""), error
+        trace = layout.trace_file(executed)
+        shared = workdir == cwd and error is None and trace.is_file()
+        data = executed.read_bytes() if executed.exists() else b""
+        return data, error, trace.read_text(encoding="utf-8") if shared else None
 
 
 class DaskExecutor:
@@ -163,11 +176,14 @@ class DaskExecutor:
             pure=False,
             key=f"cellops-{task.run_id}-{task.stage.name}-{os.urandom(3).hex()}",
         )
-        data, error = future.result()
+        data, error, trace = future.result()
         task.executed.parent.mkdir(parents=True, exist_ok=True)
         if data:
             task.executed.write_bytes(data)
             restore_input_path(task.executed, task.notebook)
+        if trace is not None:
+            # Where a local stage's kernel writes it: the run hashes it the same way.
+            atomic_write(layout.trace_file(task.executed), trace)
         if error is not None:
             raise StageExecutionError(error)
 
