@@ -17,9 +17,11 @@ from tests.ui.lab import (
     open_notebook,
     promoted_notebook,
     record_cancel_labels,
+    run_from_palette,
     sidebar,
     start_run,
     wait_run,
+    wait_saved_layout,
 )
 
 pytestmark = pytest.mark.kernel
@@ -35,13 +37,15 @@ def view(page: Any) -> Any:
 
 
 def open_runs_from_palette(page: Any) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text="View").click()
-    page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").click()
-    palette = page.locator(".lm-CommandPalette-input")
-    palette.wait_for()
-    palette.fill("Open runs")
-    page.locator(".lm-CommandPalette-item", has_text="Open runs").first.click()
+    run_from_palette(page, "Open runs")
     view(page).wait_for()
+
+
+def tab(page: Any, label: str) -> Any:
+    """The main-area tab labelled exactly ``label``."""
+    return page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab").filter(
+        has=page.locator(".lm-TabBar-tabLabel").get_by_text(label, exact=True)
+    )
 
 
 def wait_detail(page: Any, run_id: str, status: str) -> None:
@@ -54,11 +58,6 @@ def wait_detail(page: Any, run_id: str, status: str) -> None:
     )
 
 
-# Known bug, found when the runs view and the history view were merged: after a reload the
-# layout is not restored at all (not even the open notebook), and headless Chromium opens the
-# command palette only intermittently. Skipped, not xfailed: its reload leaves the shared page
-# in a state that breaks the next tests of the session.
-@pytest.mark.skip(reason="open bug: layout not restored after a reload since the views merge")
 def test_ui_runs_view_opens_from_the_palette_lists_runs_and_is_restored(
     page: Any, lab: Lab, screenshot: Any
 ) -> None:
@@ -85,12 +84,50 @@ def test_ui_runs_view_opens_from_the_palette_lists_runs_and_is_restored(
     screenshot("runs-view")
 
     # A reload restores the layout: the runs view is open again, listing the same runs.
+    wait_saved_layout(lab, lambda names: "cellops-runs:listed-pipeline" in names)
     page.reload()
     view(page).locator(".jp-cellops-RunItem").nth(1).wait_for(timeout=60_000)
-    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Runs: listed-pipeline")
-    assert tab.count() == 1
+    assert tab(page, "Runs: listed-pipeline").count() == 1
     screenshot("runs-view-restored")
-    tab.locator(".lm-TabBar-tabCloseIcon").click()
+
+
+def test_ui_a_reload_restores_the_notebook_and_every_kind_of_view(
+    page: Any, lab: Lab, screenshot: Any
+) -> None:
+    package = promoted_notebook(
+        lab, "restored.ipynb", [("n = 2", ("parameters",)), ("y = n * 2", ("stage:only",))]
+    )
+    run_id = start_run(lab, package)
+    wait_run(lab, package, run_id)
+    open_notebook(page, lab, "restored.ipynb")
+    sidebar(page).locator(".jp-cellops-OpenRunsButton").click()
+    view(page).locator(".jp-cellops-RunItem").first.wait_for()
+    tab(page, "restored.ipynb").click()
+    sidebar(page).locator(".jp-cellops-OpenHistory").click()
+    page.locator(".jp-cellops-HistoryWidget").wait_for()
+    sidebar(page).locator(".jp-cellops-ExperimentsButton").click()
+    page.locator(".jp-cellops-ExperimentsWidget:visible").wait_for()
+    labels = [
+        "restored.ipynb",
+        "Runs: restored-pipeline",
+        "Cell history",
+        "Experiments: restored.ipynb",
+    ]
+    for label in labels:
+        assert tab(page, label).count() == 1, label
+    wait_saved_layout(lab, lambda names: len(names) == 4)
+
+    page.reload()
+    # All four are back, each with its content (not an empty tab).
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(state="attached", timeout=60_000)
+    page.locator(f'.jp-cellops-RunsPanel .jp-cellops-RunItem[data-run-id="{run_id}"]').wait_for(
+        state="attached"
+    )
+    page.locator(".jp-cellops-HistoryWidget").wait_for(state="attached")
+    page.locator(".jp-cellops-ExperimentsWidget").wait_for(state="attached")
+    for label in labels:
+        assert tab(page, label).count() == 1, label
+    screenshot("all-views-restored")
 
 
 def test_ui_runs_view_shows_live_stages_and_cancel_says_cancelling(
