@@ -6,10 +6,12 @@ build/ui-output/TEST/ for a reviewer.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from tests.nbfactory import notebook_dict
 from tests.ui.lab import (
     RUN_TIMEOUT_MS,
     Lab,
@@ -261,11 +263,10 @@ def test_ui_a_failed_run_on_the_graph_and_resume_from_the_view(
 def set_theme(page: Any, name: str) -> None:
     page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
     page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
-    page.locator(".lm-Menu-itemLabel", has_text=name).first.click()
+    # Exact: "JupyterLab Dark" is also the start of "JupyterLab Dark High Contrast".
+    page.locator(".lm-Menu-itemLabel").get_by_text(name, exact=True).click()
     page.wait_for_function(
-        "(dark) => document.body.dataset.jpThemeLight === (dark ? 'false' : 'true')",
-        arg="Dark" in name,
-        timeout=60_000,
+        "(name) => document.body.dataset.jpThemeName === name", arg=name, timeout=60_000
     )
 
 
@@ -310,5 +311,63 @@ def test_ui_runs_view_stays_readable_in_the_dark_theme(
         rgb = [int(v) for v in panel_bg[panel_bg.index("(") + 1 : -1].split(",")[:3]]
         assert sum(rgb) < 3 * 128, panel_bg
         screenshot("runs-view-dark")
+    finally:
+        set_theme(page, "JupyterLab Light")
+
+
+NODE_COLOURS = """() => [...document.querySelectorAll('#cellops-sidebar .jp-cellops-Graph-node')]
+  .map(g => [g.dataset.stage, getComputedStyle(g.querySelector('text')).fill,
+             getComputedStyle(g.querySelector('rect')).fill])"""
+
+
+def test_ui_views_and_graph_stay_readable_in_the_high_contrast_theme(
+    page: Any, lab: Lab, screenshot: Any
+) -> None:
+    # Seven stages: the graph's own stage colours (before any run), light and dark ones.
+    many = [(f"s{i} = {i}", (f"stage:s{i}",)) for i in range(7)]
+    (lab.root / "hc-stages.ipynb").write_text(json.dumps(notebook_dict(many)), encoding="utf-8")
+    # A run that leaves a stage done, one failed and one not run: the state colours.
+    package = promoted_notebook(
+        lab,
+        "hc-run.ipynb",
+        [("a = 1", ("stage:a",)), ("b = a / 0", ("stage:b",)), ("c = b", ("stage:c",))],
+    )
+    assert wait_run(lab, package, start_run(lab, package))["status"] == "failed"
+    open_notebook(page, lab, "hc-stages.ipynb")
+    sidebar(page).locator(".jp-cellops-Graph-node").nth(6).wait_for()
+    set_theme(page, "JupyterLab Dark High Contrast")
+    try:
+        seen = page.evaluate(NODE_COLOURS)
+        assert len(seen) == 7, seen
+        for stage, text, fill in seen:
+            # Node labels are small text: WCAG AA's 4.5:1.
+            assert contrast(text, fill) >= 4.5, (stage, text, fill)
+        screenshot("graph-high-contrast", sidebar(page))
+
+        open_notebook(page, lab, "hc-run.ipynb")
+        page.wait_for_function(
+            "() => document.querySelector('#cellops-sidebar .jp-cellops-Graph-node"
+            "[data-stage=\"c\"]')?.dataset.state === 'not-run'"
+        )
+        seen = page.evaluate(NODE_COLOURS)
+        assert {s for s, _, _ in seen} == {"a", "b", "c"}
+        for stage, text, fill in seen:
+            assert contrast(text, fill) >= 4.5, (stage, text, fill)
+        for text, background in page.evaluate(
+            COLOURS, "#cellops-sidebar .jp-cellops-Run span, #cellops-sidebar .jp-cellops-Legend"
+        ):
+            assert contrast(text, background) >= 4.5, (text, background)
+        screenshot("graph-run-high-contrast", sidebar(page))
+        sidebar(page).locator(".jp-cellops-OpenRuns").click()
+        view(page).locator(".jp-cellops-RunItem").first.wait_for()
+        selectors = (
+            ".jp-cellops-RunsPanel .jp-cellops-RunItem-started, .jp-cellops-StateBadge,"
+            " .jp-cellops-RunsPanel .jp-cellops-RunError-title"
+        )
+        colours = page.evaluate(COLOURS, selectors)
+        assert colours, selectors
+        for text, background in colours:
+            assert contrast(text, background) >= 4.5, (text, background)
+        screenshot("runs-view-high-contrast")
     finally:
         set_theme(page, "JupyterLab Light")
