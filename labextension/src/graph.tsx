@@ -1,5 +1,6 @@
 import * as React from 'react';
 
+import { labelColor } from './lib/colors';
 import { edgePath, layoutGraph, NODE_H, NODE_W } from './lib/layout';
 import { STATE_STYLES, StageLook } from './lib/runs';
 import { IEdgeInfo } from './tokens';
@@ -87,6 +88,7 @@ export function StageGraph(props: IStageGraphProps): JSX.Element {
       {layout.nodes.map(n => {
         const state = props.states?.get(n.name);
         const style = state ? STATE_STYLES[state] : null;
+        const fill = props.colors.get(n.name) ?? '#888888';
         const said =
           state && props.stateWords
             ? `${n.name}: ${props.stateWords[state]}`
@@ -118,11 +120,14 @@ export function StageGraph(props: IStageGraphProps): JSX.Element {
               height={NODE_H}
               rx={5}
               // While a run is shown the state's colour (CSS) replaces the stage's own.
-              style={
-                style ? undefined : { fill: props.colors.get(n.name) ?? '#888' }
-              }
+              style={style ? undefined : { fill }}
             />
-            <text x={NODE_W / 2} y={NODE_H / 2 + 4} textAnchor="middle">
+            <text
+              x={NODE_W / 2}
+              y={NODE_H / 2 + 4}
+              textAnchor="middle"
+              style={style ? undefined : { fill: labelColor(fill) }}
+            >
               {style
                 ? `${style.symbol} ${shortName(n.name)}`
                 : shortName(n.name)}

@@ -6,7 +6,8 @@ import { StatusPoll } from './models/poll';
 import { IRunStatus } from './tokens';
 
 /**
- * Starts, follows and cancels runs of one package at a time, polling the run status.
+ * Starts and follows the latest run of one package at a time, polling its status (the
+ * sidebar's latest-run line and the graph's stage states; cancelling is the runs view's).
  */
 export class RunController {
   constructor(
@@ -58,11 +59,6 @@ export class RunController {
 
   get error(): string | null {
     return this._error;
-  }
-
-  /** A cancel was asked for and the server has not yet answered that the run stopped. */
-  get cancelling(): boolean {
-    return this._cancelling;
   }
 
   /**
@@ -141,27 +137,6 @@ export class RunController {
     this.poll();
   }
 
-  async cancel(): Promise<void> {
-    const s = this._status;
-    const pkg = this._package;
-    if (!s || !pkg || s.status !== 'running' || this._cancelling) {
-      return;
-    }
-    // The server answers once the kernels have stopped, which takes a while: say so now.
-    this._cancelling = true;
-    this._changed.emit();
-    try {
-      const stopped = await this.api.cancelRun(pkg, s.id);
-      if (this._package === pkg) {
-        this._status = stopped;
-      }
-    } catch (error) {
-      this._error = (error as Error).message;
-    }
-    this._cancelling = false;
-    this._changed.emit();
-  }
-
   dispose(): void {
     this._poll.dispose();
   }
@@ -179,7 +154,6 @@ export class RunController {
   private _package: string | null = null;
   private _status: IRunStatus | null = null;
   private _error: string | null = null;
-  private _cancelling = false;
   private _poll: StatusPoll<IRunStatus | null>;
   private _changed = new Signal<this, void>(this);
   private _started = new Signal<this, string>(this);

@@ -57,7 +57,8 @@ function EmptyState(props: { title: string; text: string }): JSX.Element {
 }
 
 /**
- * The left-area panel: stages, cell tagging, promote and runs of the current notebook.
+ * The left-area panel: stages, cell tagging, promote and the latest run of the current
+ * notebook (its runs, sweeps and history open in the main area).
  */
 export class CellopsSidebar extends ReactWidget {
   constructor(options: CellopsSidebar.IOptions) {
@@ -295,9 +296,7 @@ export class CellopsSidebar extends ReactWidget {
             }}
             status={this._runs.status}
             error={this._runs.error}
-            cancelling={this._runs.cancelling}
             parameters={promoted?.parameters ?? analysis?.parameters ?? []}
-            colors={colors}
             trans={trans}
             onRun={params => {
               const pkg = this._runs.package;
@@ -305,8 +304,6 @@ export class CellopsSidebar extends ReactWidget {
                 void this._runs.start(pkg, params);
               }
             }}
-            onCancel={() => void this._runs.cancel()}
-            onOpen={stage => this._openExecuted(stage)}
             onOpenRuns={() => void this._commands.execute(CommandIDs.openRuns)}
           />
         </Section>

@@ -143,7 +143,9 @@ export function addPackageViews(
           });
         }
       );
-      await widget.content.model.refresh();
+      // Not awaited: the layout restorer shows the restored layout only once every restore
+      // command has settled, so a slow listing must not hold back the whole workbench.
+      void widget.content.model.refresh();
     },
     async openSweep(args, parameters) {
       const { widget, created } = await sweeps.show(
@@ -160,8 +162,11 @@ export function addPackageViews(
       if (parameters) {
         widget.content.parameters = parameters;
       } else if (created && args.notebook) {
-        const analysis = await api.analyseSaved(args.notebook);
-        widget.content.parameters = analysis.parameters;
+        // Not awaited either (see openRuns); a notebook gone since leaves the form empty.
+        void api.analyseSaved(args.notebook).then(
+          analysis => (widget.content.parameters = analysis.parameters),
+          () => undefined
+        );
       }
     },
     configure(next) {

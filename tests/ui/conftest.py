@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.lab import Lab, browser_page, chromium_available, running_lab
+from tests.ui.lab import Lab, browser_page, chromium_available, reset_page, running_lab
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,9 +40,10 @@ def session_page(lab: Lab) -> Iterator[Any]:
 
 @pytest.fixture
 def page(session_page: Any, lab: Lab) -> Iterator[Any]:
+    # Each test starts from an empty main area, whatever an earlier test left open: a
+    # notebook left behind would answer this test's locators.
+    reset_page(session_page, lab)
     yield session_page
-    # Leave no dialog open for the next test.
-    session_page.keyboard.press("Escape")
 
 
 @pytest.fixture

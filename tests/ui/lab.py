@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +97,8 @@ def running_lab(root: Path, log_dir: Path) -> Iterator[Lab]:
         f"--LabApp.workspaces_dir={log_dir / 'ws'}",
         f"--LabApp.user_settings_dir={settings}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # window.jupyterapp: the tests reset the page (close every tab) through its commands.
+        "--LabApp.expose_app_in_browser=True",
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
@@ -149,11 +151,97 @@ def open_notebook(page: Any, lab: Lab, path: str) -> None:
     """Open ``path`` in JupyterLab and show the cellops sidebar."""
     page.goto(f"{lab.url}lab/tree/{path}?token={lab.token}")
     page.locator(".jp-NotebookPanel:visible .jp-Cell").first.wait_for(timeout=60_000)
+    wait_revealed(page)
     tab = page.locator('.jp-SideBar [data-id="cellops-sidebar"]')
     tab.wait_for()
     if tab.get_attribute("aria-selected") != "true":
         tab.click()
     page.locator("#cellops-sidebar .jp-cellops-Notebook", has_text=path).wait_for()
+
+
+def wait_revealed(page: Any) -> None:
+    """Wait until no main-area tab shows its loading spinner. A tab activated while it loads
+    focuses its spinner, then its content: focus taken from whatever the test opened
+    meanwhile (the modal command palette closes on it)."""
+    page.locator(".jp-MainAreaWidget:visible > .jp-Spinner").first.wait_for(
+        state="detached", timeout=60_000
+    )
+
+
+def run_from_palette(page: Any, label: str) -> None:
+    """Run the command labelled ``label`` from JupyterLab's command palette. The modal palette
+    closes when anything else takes the focus (a tab that finishes loading): open it again."""
+    wait_revealed(page)
+    for attempt in range(4):
+        page.keyboard.press("Control+Shift+C")
+        search = page.locator(".lm-CommandPalette-input:visible")
+        try:
+            search.wait_for(timeout=5_000)
+            search.fill(label, timeout=5_000)
+            item = page.locator(".lm-CommandPalette-item:visible", has_text=label).first
+            item.click(timeout=5_000)
+            return
+        except PlaywrightError:
+            if attempt == 3:
+                raise
+            page.keyboard.press("Escape")
+
+
+# Every main-area widget but launchers disposed (no "save?" dialog: a test's notebook is
+# scratch), then every dialog dismissed.
+_CLOSE_ALL = """async () => {
+  const app = window.jupyterapp;
+  for (const w of Array.from(app.shell.widgets('main'))) {
+    if (!w.node.querySelector('.jp-Launcher')) {
+      w.dispose();
+    }
+  }
+  for (const b of document.querySelectorAll('.jp-Dialog .jp-mod-reject')) {
+    b.click();
+  }
+}"""
+
+
+def reset_page(page: Any, lab: Lab) -> None:
+    """Bring the shared page to a known state: the lab loaded, no main-area tab, no dialog,
+    and the saved layout empty too (the next ``page.goto`` restores nothing of a test before)."""
+    if not page.evaluate("() => !!(window.jupyterapp && window.jupyterapp.shell)"):
+        return  # not loaded yet: the first test of a module
+    page.evaluate("() => window.jupyterapp.restored")
+    page.evaluate(_CLOSE_ALL)
+    # JupyterLab opens a Launcher in an emptied main area: that one may stay.
+    page.wait_for_function(
+        "() => Array.from(window.jupyterapp.shell.widgets('main'))"
+        ".every(w => w.node.querySelector('.jp-Launcher'))"
+        " && !document.querySelector('.jp-Dialog')",
+        timeout=30_000,
+    )
+    wait_saved_layout(lab, lambda names: all(n.startswith("launcher") for n in names))
+
+
+def wait_saved_layout(lab: Lab, done: Callable[[list[str]], bool]) -> list[str]:
+    """Wait (bounded) until the layout JupyterLab saved on the server satisfies ``done`` (given
+    the restorer names of its main-area tabs). The workspace is saved up to half a second
+    after the layout changes: a reload before that restores the layout before the change."""
+    deadline = time.monotonic() + 30
+    while True:
+        data = lab.api("GET", "lab/api/workspaces/default").get("data") or {}
+        names = _area_widgets((data.get("layout-restorer:data") or {}).get("main"))
+        if done(names):
+            return names
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the saved layout's main area is still {names}")
+        time.sleep(0.2)
+
+
+def _area_widgets(area: Any) -> list[str]:
+    """The widget names of a saved main-area layout (tab areas nested in split areas)."""
+    if isinstance(area, dict):
+        own = [str(w) for w in area.get("widgets") or []]
+        return own + [n for k, v in area.items() if k != "widgets" for n in _area_widgets(v)]
+    if isinstance(area, list):
+        return [n for v in area for n in _area_widgets(v)]
+    return []
 
 
 def sidebar(page: Any) -> Any:

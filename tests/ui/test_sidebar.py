@@ -117,18 +117,22 @@ def test_ui_promote_then_run_to_the_end(page: Any, lab: Lab) -> None:
     sidebar(page).locator('input[data-param="n_estimators"]').fill("7")
     sidebar(page).locator(".jp-cellops-RunButton").click()
     assert wait_finished(page, ".jp-cellops-Run") == "done"
-    states = sidebar(page).locator(".jp-cellops-RunStage")
+    # The sidebar keeps one line for the run; each stage's state is on the graph.
+    line = sidebar(page).locator(".jp-cellops-Run")
+    assert "Latest run: done" in line.inner_text()
+    nodes = sidebar(page).locator(".jp-cellops-Graph-node")
     got = {
-        states.nth(i).get_attribute("data-stage"): states.nth(i).get_attribute("data-state")
-        for i in range(states.count())
+        nodes.nth(i).get_attribute("data-stage"): nodes.nth(i).get_attribute("data-state")
+        for i in range(nodes.count())
     }
     assert got == dict.fromkeys(WINE_STAGES, "done")
-    run_id = sidebar(page).locator(".jp-cellops-Run").get_attribute("data-run-id")
+    run_id = line.get_attribute("data-run-id")
     record = json.loads((package / ".cellops" / "runs" / run_id / "run.json").read_text())
     assert record["parameters"]["n_estimators"] == 7
-    # The executed stage notebook opens in JupyterLab from the run view.
-    row = sidebar(page).locator('.jp-cellops-RunStage[data-stage="compare"]')
-    row.locator(".jp-cellops-Link").click()
+    # The line's link opens the runs view; the executed stage notebook opens from there.
+    line.locator(".jp-cellops-OpenRuns").click()
+    row = page.locator('.jp-cellops-RunsPanel .jp-cellops-RunStage[data-stage="compare"]')
+    row.locator(".jp-cellops-ExecutedLink").click()
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="compare.ipynb")
     tab.wait_for()
     executed = page.locator(".jp-NotebookPanel:visible")
@@ -158,11 +162,16 @@ def test_ui_failing_stage_shows_its_error(page: Any, lab: Lab) -> None:
     promote_through_dialog(page)
     sidebar(page).locator(".jp-cellops-RunButton").click()
     assert wait_finished(page, ".jp-cellops-Run") == "failed"
-    failed = sidebar(page).locator('.jp-cellops-RunStage[data-stage="divide"]')
+    assert "Latest run: failed" in sidebar(page).locator(".jp-cellops-Run").inner_text()
+    node = sidebar(page).locator('.jp-cellops-Graph-node[data-stage="divide"]')
+    assert node.get_attribute("data-state") == "failed"
+    upstream = sidebar(page).locator('.jp-cellops-Graph-node[data-stage="make"]')
+    assert upstream.get_attribute("data-state") == "done"
+    # The error itself is the runs view's, one click away.
+    sidebar(page).locator(".jp-cellops-OpenRuns").click()
+    failed = page.locator('.jp-cellops-RunsPanel .jp-cellops-RunStage[data-stage="divide"]')
     assert failed.get_attribute("data-state") == "failed"
-    error = failed.locator(".jp-cellops-RunError-title").inner_text()
+    error = page.locator(".jp-cellops-RunsPanel .jp-cellops-RunError-title").inner_text()
     assert "ZeroDivisionError" in error
     assert "cell 2" in error  # the source notebook's cell, not the stage notebook's
-    upstream = sidebar(page).locator('.jp-cellops-RunStage[data-stage="make"]')
-    assert upstream.get_attribute("data-state") == "done"
     shutil.rmtree(lab.root / "broken-pipeline")

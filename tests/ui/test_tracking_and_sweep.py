@@ -121,7 +121,7 @@ def test_ui_history_shows_a_run_whose_record_is_committed_late(page: Any, lab: L
     close_tab(page, "Cell history")
 
 
-def test_ui_sweep_in_the_main_area(page: Any, lab: Lab) -> None:
+def test_ui_sweep_in_the_main_area(page: Any, lab: Lab, screenshot: Any) -> None:
     nb = notebook_dict(
         [
             ("n = 1", ("parameters",)),
@@ -163,3 +163,4 @@ def test_ui_sweep_in_the_main_area(page: Any, lab: Lab) -> None:
     # The plot takes the panel's width, not the sidebar's fixed 260 px.
     plot = batch.locator(".jp-cellops-VegaPlot svg").first.bounding_box()
     assert plot is not None and plot["width"] > 400, plot
+    screenshot("sweep-view")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.nbfactory import notebook_dict
-from tests.ui.lab import Lab, click_cell, open_notebook, sidebar
+from tests.ui.lab import Lab, click_cell, open_notebook, run_from_palette, sidebar
 from tests.ui.test_tracking_and_sweep import (
     close_tab,
     open_history,
@@ -34,17 +34,8 @@ def wait_prompt(page: Any, index: int, count: int) -> None:
     )
 
 
-def palette(page: Any, label: str) -> None:
-    """Run the command labelled ``label`` from JupyterLab's command palette."""
-    page.keyboard.press("Control+Shift+C")
-    search = page.locator(".lm-CommandPalette-input:visible")
-    search.wait_for()
-    search.fill(label)
-    page.locator(".lm-CommandPalette-item:visible", has_text=label).first.click()
-
-
 def use_theme(page: Any, name: str) -> None:
-    palette(page, f"Use Theme: {name}")
+    run_from_palette(page, f"Use Theme: {name}")
 
 
 def test_ui_experiments_grid_compare_plot_and_dark_theme(

@@ -18,7 +18,6 @@ from tests.ui.lab import (
     click_cell,
     open_notebook,
     promote_through_dialog,
-    record_cancel_labels,
     sidebar,
     wait_finished,
 )
@@ -164,7 +163,10 @@ def test_ui_executed_notebook_is_a_record_and_typed_parameters_survive(
     kernels_before = {s["kernel"]["id"] for s in lab.api("GET", "api/sessions")}
 
     # The executed stage notebook opens as a record: no kernel, no Promote, not editable.
-    sidebar(page).locator('.jp-cellops-RunStage[data-stage="only"] .jp-cellops-Link').click()
+    sidebar(page).locator(".jp-cellops-OpenRuns").click()
+    page.locator(
+        '.jp-cellops-RunsPanel .jp-cellops-RunStage[data-stage="only"] .jp-cellops-ExecutedLink'
+    ).click()
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="only.ipynb")
     tab.wait_for()
     executed = page.locator(".jp-NotebookPanel:visible")
@@ -194,7 +196,7 @@ def test_ui_executed_notebook_is_a_record_and_typed_parameters_survive(
     assert sidebar(page).locator('input[data-param="name"]').input_value() == "b"
 
 
-def test_ui_cancel_says_cancelling_then_shows_the_result(
+def test_ui_a_run_started_in_the_sidebar_is_followed_and_cancelled_in_the_runs_view(
     page: Any, lab: Lab, screenshot: Any
 ) -> None:
     write_notebook(
@@ -206,24 +208,31 @@ def test_ui_cancel_says_cancelling_then_shows_the_result(
     wait_nodes(page, 2)
     promote_through_dialog(page)
     sidebar(page).locator(".jp-cellops-RunButton").click()
-    slow = sidebar(page).locator('.jp-cellops-RunStage[data-stage="slow"]')
+    # The sidebar says "running" in one line, and the graph shows which stage runs.
     page.wait_for_function(
         "() => document.querySelector('#cellops-sidebar"
-        " .jp-cellops-RunStage[data-stage=\"slow\"]')?.dataset.state === 'running'",
+        " .jp-cellops-Graph-node[data-stage=\"slow\"]')?.dataset.state === 'running'",
         timeout=120_000,
     )
-    # Record every label the button shows, however briefly, from the click on.
-    record_cancel_labels(page, "#cellops-sidebar")
-    sidebar(page).locator(".jp-cellops-CancelButton").click()
+    line = sidebar(page).locator(".jp-cellops-Run")
+    assert "Latest run: running" in line.inner_text()
+    assert sidebar(page).locator(".jp-cellops-RunButton").is_disabled()
+    assert sidebar(page).locator(".jp-cellops-RunStage, .jp-cellops-CancelButton").count() == 0
+    screenshot("sidebar-running", sidebar(page))
+    # Cancel is the runs view's; the sidebar's line follows the run there to its end.
+    line.locator(".jp-cellops-OpenRuns").click()
+    runs = page.locator(".jp-cellops-RunsPanel:visible")
+    runs.locator(".jp-cellops-CancelButton").click()
     assert wait_finished(page, ".jp-cellops-Run") == "interrupted"
-    labels = page.evaluate("() => window.cancelLabels")
-    assert ["Cancelling…", True] in labels, labels
-    notice = sidebar(page).locator(".jp-cellops-RunCancelled")
-    assert "Cancelled: 1 of 2 stages finished" in notice.inner_text()
-    assert slow.get_attribute("data-state") != "running"
-    assert sidebar(page).locator(".jp-cellops-CancelButton").count() == 0
+    assert "Latest run: cancelled" in line.inner_text()
     assert sidebar(page).locator(".jp-cellops-RunButton").is_enabled()
-    screenshot("cancelled", sidebar(page))
+    assert (
+        sidebar(page)
+        .locator('.jp-cellops-Graph-node[data-stage="slow"]')
+        .get_attribute("data-state")
+        != "running"
+    )
+    screenshot("sidebar-cancelled", sidebar(page))
 
 
 def test_ui_cell_menu_tags_and_settings_take_effect(page: Any, lab: Lab, screenshot: Any) -> None:

@@ -24,3 +24,29 @@ export function stageColor(index: number): string {
 export function colorMap(stageNames: string[]): Map<string, string> {
   return new Map(stageNames.map((name, i) => [name, stageColor(i)]));
 }
+
+/** WCAG relative luminance of a `#rrggbb` colour. */
+export function luminance(hex: string): number {
+  const channels = [1, 3, 5].map(i => parseInt(hex.slice(i, i + 2), 16) / 255);
+  const [r, g, b] = channels.map(c =>
+    c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  );
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two `#rrggbb` colours (1 to 21). */
+export function contrastRatio(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * Black or white, whichever reads better on `background`: white labels vanish on the
+ * palette's orange and yellow nodes.
+ */
+export function labelColor(background: string): '#000000' | '#ffffff' {
+  return contrastRatio(background, '#000000') >=
+    contrastRatio(background, '#ffffff')
+    ? '#000000'
+    : '#ffffff';
+}
