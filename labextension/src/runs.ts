@@ -77,7 +77,8 @@ export class RunController {
       return;
     }
     try {
-      const list = await this.api.listRuns(pkg);
+      // Only the newest run is shown here: one record read, however many runs there are.
+      const list = await this.api.listRuns(pkg, { limit: 1 });
       if (this._package === pkg) {
         // Not promoted yet: the empty state ("promote to run"), not an error.
         if (!list.promoted) {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from cellops.analysis.ipython import prepare
 from cellops.analysis.paths import _fold
 
-__all__ = ["PathUse", "UnseenRead", "path_use"]
+__all__ = ["PathUse", "UnseenRead", "may_read_unseen", "path_use"]
 
 # Readers that open their file in C, C++ or Rust whatever module calls them ...
 _ANY = frozenset(
@@ -122,10 +122,16 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def may_read_unseen(source: str) -> bool:
+    """False when ``source`` cannot hold an unseen read (no reader's name in its text): most
+    cells, which then need no parse for this check."""
+    return any(r in source for r in _READERS)
+
+
 @functools.lru_cache(maxsize=4096)
 def path_use(source: str) -> PathUse:
     """The unseen reads of one cell or module, and the names it binds to spelled-out paths."""
-    if "'" not in source and '"' not in source and not any(r in source for r in _READERS):
+    if "'" not in source and '"' not in source and not may_read_unseen(source):
         return PathUse((), frozenset())  # most cells: no parse needed
     tree = prepare(source).tree
     finder = _Finder()

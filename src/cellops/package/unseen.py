@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cellops.analysis.readers import path_use
+from cellops.analysis.readers import may_read_unseen, path_use
 from cellops.notebook.read import Notebook
 from cellops.notebook.tags import Diagnostic, TaggedNotebook, diagnostic
 
@@ -20,14 +20,18 @@ def unseen_reads(
     nb: Notebook, tagged: TaggedNotebook, parameters: Iterable[str]
 ) -> list[Diagnostic]:
     """One warning per C-level read whose path neither the code nor a parameter spells."""
-    setup_bound: set[str] = set(parameters)
-    for index in tagged.setup_cells:
-        setup_bound |= path_use(nb.cells[index].source).bound
+    setup_bound: set[str] | None = None  # only parsed when some stage may read unseen
     out = []
     for stage in tagged.stages:
         if not stage.options.cache:
             continue  # never reused: nothing can be stale
         cells = [nb.cells[i] for i in stage.cells if nb.cells[i].cell_type == "code"]
+        if not any(may_read_unseen(c.source) for c in cells):
+            continue
+        if setup_bound is None:
+            setup_bound = set(parameters)
+            for index in tagged.setup_cells:
+                setup_bound |= path_use(nb.cells[index].source).bound
         bound = set(setup_bound).union(*(path_use(c.source).bound for c in cells))
         for cell in cells:
             for read in path_use(cell.source).unseen:
