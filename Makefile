@@ -23,11 +23,6 @@ $(VENV)/.installed: pyproject.toml package.json yarn.lock scripts/dependencies.p
 	# cellops itself, editable and without isolation: its JupyterLab extension builds with this
 	# virtualenv's jupyterlab (jlpm install + build via hatch-jupyter-builder).
 	$(PY) -m pip install --quiet --no-build-isolation -e ".[$(subst $(space),$(comma),$(EXTRAS))]"
-	# The editable install copies the built extension into the virtualenv; a link instead (as
-	# `jupyter labextension develop` makes) serves every later `jlpm build` at once.
-	cp install.json src/cellops/labextension/install.json
-	rm -rf $(VENV)/share/jupyter/labextensions/cellops
-	ln -s $(abspath src/cellops/labextension) $(VENV)/share/jupyter/labextensions/cellops
 	touch $@
 
 install: $(VENV)/.installed
