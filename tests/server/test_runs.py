@@ -246,7 +246,7 @@ async def test_run_requests_are_checked_before_anything_starts(
     assert (await api("POST", "runs", body={"package": "small.ipynb"})).status == 404
     assert (await api("POST", "runs", body={"package": "../small-pipeline"})).status == 404
     listed = await api("GET", "runs", params={"package": package})
-    assert listed.status == 200 and listed.body == {"promoted": True, "runs": []}
+    assert listed.status == 200 and listed.body == {"promoted": True, "runs": [], "next": None}
     for run_id in ("20990101-000000-abcdef", "..", "-x"):
         for verb in ("GET", "DELETE"):
             answer = await api(verb, "runs", run_id, params={"package": package})
@@ -309,6 +309,6 @@ async def test_listing_runs_of_a_notebook_never_promoted_is_the_empty_state(
     for folder in ("never-pipeline", "small.ipynb"):
         listed = await api("GET", "runs", params={"package": folder})
         assert listed.status == 200, str(listed)
-        assert listed.body == {"promoted": False, "runs": []}
+        assert listed.body == {"promoted": False, "runs": [], "next": None}
     outside = await api("GET", "runs", params={"package": "../elsewhere-pipeline"})
     assert outside.status == 404

@@ -11,7 +11,7 @@ from typing import Any
 
 from cellops.package import layout
 from cellops.run.executor import StageExecutionError
-from cellops.run.kernels import KernelPool
+from cellops.run.kernels import IMPORT_LOCK, KernelPool
 from cellops.run.record import StageError
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -144,10 +144,11 @@ def execute_stage(
     ``tracking`` (``StageTask.tracking``): where the kernel files the cells' executions.
     """
     _skip_slow_format_checker()
-    import papermill as pm
+    with IMPORT_LOCK:  # not at the same time as a kernel start's imports
+        import papermill as pm
 
-    from cellops.run.engine import ENGINE
-    from cellops.tracking.cells import tag_cells
+        from cellops.run.engine import ENGINE
+        from cellops.tracking.cells import tag_cells
 
     km = pool.take()
     timer = None

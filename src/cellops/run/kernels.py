@@ -20,6 +20,11 @@ from typing import Any
 from cellops.run import forkserver, liveness
 
 PRELUDE_TIMEOUT = 300  # seconds, as the prelude's own execution timeout
+# The pool's start threads import jupyter_client while a stage's thread imports papermill
+# (which imports it too): first imports of shared modules from two threads at once can end in
+# CPython's _DeadlockError (seen on importlib.resources). Both import under this one lock.
+IMPORT_LOCK = threading.Lock()
+_LAUNCHED = threading.Event()  # a kernel was started in this process: its imports are done
 
 
 def _spec_manager() -> Any:
@@ -117,6 +122,18 @@ class KernelPool:
             self.cond.notify_all()
 
     def _started_kernel(self) -> Any:
+        # The first start also imports lazily (provisioners, sessions, zmq): all of it under
+        # the lock; later starts import nothing new and overlap freely.
+        with IMPORT_LOCK if not _LAUNCHED.is_set() else contextlib.nullcontext():
+            km = self._launched_kernel()
+            _LAUNCHED.set()
+        if self.prelude:
+            # Before the kernel is ready: the prelude installs the tracking hook, so a stage
+            # sent earlier would run untracked.
+            self._warm_up(km)
+        return km
+
+    def _launched_kernel(self) -> Any:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -142,10 +159,6 @@ class KernelPool:
             )
             km.provisioner.template = self.template
         run_sync(km.start_kernel)(cwd=self.cwd, env=self.kernel_env)
-        if self.prelude:
-            # Before the kernel is ready: the prelude installs the tracking hook, so a stage
-            # sent earlier would run untracked.
-            self._warm_up(km)
         return km
 
     def _warm_up(self, km: Any) -> None:
