@@ -152,7 +152,9 @@ def test_reads_round_trip_and_older_entries(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    found = from_trace(trace, tmp_path, [str(state)], Hashes(tmp_path / "h.json"), distributions={})
+    found = from_trace(
+        trace, tmp_path, [str(state)], Hashes(tmp_path / "h.json"), installed={}, distributions={}
+    )
     assert found is not None and found.not_reusable is None
     reads = found.reads
     assert set(reads.files) == {"data.csv"}

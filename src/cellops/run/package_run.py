@@ -264,8 +264,8 @@ class PackageRun:
             excluded,
             self.hashes,
             ahead,
-            distributions=self.context.distributions,
             installed=self.context.installed,
+            distributions=self.context.distributions,
             workdir=self.context.workdir,
             named=named,
             static=self.context.imports.get(stage.name, ()),
@@ -294,18 +294,13 @@ class PackageRun:
         except FileNotFoundError:
             return None
 
-    @property
-    def pinned(self) -> set[str] | None:
-        """What the package's lock pins, None without a lock."""
-        return None if self.lock_pins is None else set(self.lock_pins)
-
     def _say_unpinned(self, stage: StageSpec, reads: Reads) -> None:
         """An image built from this package would miss what the stage imported unseen."""
         from cellops.package.lock import canonical
 
-        if self.pinned is None:
+        if self.lock_pins is None:
             return
-        missing = sorted(d for d in reads.distributions if canonical(d) not in self.pinned)
+        missing = sorted(d for d in reads.distributions if canonical(d) not in self.lock_pins)
         if missing:
             self.progress.line(
                 f"  {stage.name} imported {', '.join(missing)}, which {layout.LOCK_FILE} does "

@@ -182,8 +182,9 @@ def changed(
 ) -> str | None:
     """The first file, folder, module or pin (of ``lock``, ``package.lock.pins``) that is no
     longer as recorded, or None."""
+    lock = lock or {}
     for name, pin in reads.pins.items():
-        now = (lock or {}).get(name, "")
+        now = lock.get(name, "")
         if now != pin:
             return f"the pin of {name} in requirements.lock ({pin or 'none'} -> {now or 'none'})"
     for kind, recorded in ((FILE, reads.files), (LISTING, reads.listings)):
@@ -203,14 +204,14 @@ def _versions(modules: Iterable[str], by_module: Mapping[str, Sequence[Dist]]) -
 def _pins(
     modules: Iterable[str],
     lock: Mapping[str, str],
-    installed: dict[str, Dist] | None,
+    installed: dict[str, Dist],
     by_module: Mapping[str, Sequence[Dist]],
 ) -> dict[str, str]:
     from cellops.package.lock import closure
 
     # cellops is the runner (the generated cells import it), not a library of the stage's.
     chosen = {m for m in modules if m != "cellops"}
-    found = closure(chosen, installed, by_module=by_module if installed is not None else None)
+    found = closure(chosen, installed, by_module=by_module)
     return {name: lock.get(name, "") for name in sorted(found)}
 
 
@@ -229,8 +230,8 @@ def from_trace(
     hashes: Hashes,
     preloaded: Iterable[str] = (),
     *,
+    installed: dict[str, Dist],
     distributions: Mapping[str, Sequence[Dist]],
-    installed: dict[str, Dist] | None = None,
     workdir: Path | None = None,
     named: Iterable[str] = (),
     static: Iterable[str] = (),
@@ -242,9 +243,9 @@ def from_trace(
     state (its input artifacts, already in the key by hash; its own executed notebook).
     ``preloaded``: modules the kernel imported for the stage before it began (the warm
     kernels' prelude), so the stage's own import of them raised no event.
-    ``distributions``: top-level module -> the installed distributions providing it, as the
-    run's context looked them up once (``PackageContext.distributions``), from ``installed``
-    (``PackageContext.installed``; None: looked up here). ``named``: paths
+    ``installed`` and ``distributions``: the installed distributions by name and by top-level
+    module, as the run's context looked them up once (``PackageContext.installed`` and
+    ``.distributions``). ``named``: paths
     and patterns the stage's code names and its string parameter values, relative to
     ``workdir``; with what its local modules name, they count as read (``run.named``).
     ``static``: the modules the stage's code imports; with those it imported at run time,
