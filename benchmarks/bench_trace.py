@@ -11,6 +11,9 @@ metrics cell (which writes the trace) costs more with it on, from papermill's pe
 durations in the executed notebooks; runs taking turns, medians of ``CELLOPS_BENCH_RUNS``
 (default 2; a wine run takes 15-20 s here); target at most 2% of the stages' time.
 
+(b'') The recorder's own work on the same code, replayed (``replay``): the figure that does not
+drown in the scatter of two whole runs (``replayed_cost``).
+
 ``python bench_trace.py cached`` or ``recording`` measures one part (each under two minutes);
 ``--quick`` uses 20 files of 1 MiB while developing.
 """
@@ -197,18 +200,23 @@ def first_run_cost(tmp: Path) -> list[Row]:
     ]
 
 
-_IN_PROCESS = """
-import json, sys, tempfile, time
+# As in a warm kernel: the prelude imports the safe libraries (then the recorder starts).
+_PRELUDE = """
+import json, statistics, sys, tempfile, time
 from cellops.analysis.digest import stage_facts
 from cellops.run.prelude import preloaded
+from cellops.run import trace
 sys.argv = ["wine"]
 nb = json.load(open(sys.argv_path))
 code = "\\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-# As in a warm kernel: the prelude imports the safe libraries, then starts the recorder.
 for name in sorted(preloaded(stage_facts(nb, b"")["imports"])):
     __import__(name)
+"""
+
+_IN_PROCESS = (
+    _PRELUDE
+    + """
 if MODE == "on":
-    from cellops.run import trace
     trace.start()
 start = time.process_time()
 exec(compile(code, "wine", "exec"), {"__name__": "__main__"})
@@ -216,6 +224,72 @@ if MODE == "on":
     trace.stop(tempfile.mktemp())
 print(time.process_time() - start)
 """
+)
+
+
+_REPLAY = (
+    _PRELUDE
+    + """
+events = []
+keep = [True]
+def capture(event, args):
+    if keep[0]:
+        events.append((event, args))
+sys.addaudithook(capture)
+trace.start()
+start = time.process_time()
+exec(compile(code, "wine", "exec"), {"__name__": "__main__"})
+stages = time.process_time() - start
+keep[0] = False
+hook = trace._hook
+def loop(call):
+    t = time.perf_counter()
+    for event, args in events:
+        call(event, args)
+    return time.perf_counter() - t
+def nothing(event, args):
+    return None
+hooked = statistics.median(loop(hook) for _ in range(21))
+empty = statistics.median(loop(nothing) for _ in range(21))
+t = time.perf_counter()
+trace.stop(tempfile.mktemp())
+stop = time.perf_counter() - t
+print(json.dumps({"events": len(events), "hook": hooked - empty, "stop": stop, "stages": stages}))
+"""
+)
+
+
+def replayed_cost() -> list[Row]:
+    """The recorder's own work, without the scatter of two whole runs: every audit event the
+    example's code raises (captured once, in one interpreter) is handed to the recorder's hook
+    again, 21 times (median, minus the same loop calling a function that does nothing), and
+    ``stop`` (sort out and write the trace) is timed once; both against the stages' CPU time."""
+    nb = EXAMPLES / "wine_fanout.ipynb"
+    script = _REPLAY.replace("sys.argv_path", repr(str(nb)))
+    got = json.loads(run([sys.executable, "-c", script]).stdout.strip().splitlines()[-1])
+    cost = got["hook"] + got["stop"]
+    return [
+        Row(
+            "(b'') audit events the example's code raises",
+            got["events"],
+            unit="events",
+            note="every stage's cells, after the prelude",
+        ),
+        Row(
+            "(b'') the recorder's hook over those events",
+            got["hook"] * 1000,
+            unit="ms",
+            note="median of 21",
+        ),
+        Row("(b'') stop: sort out and write the trace", got["stop"] * 1000, unit="ms"),
+        Row(
+            "(b'') recording cost, share of the stages' CPU time",
+            cost / got["stages"] * 100,
+            unit="%",
+            target=RECORDING_TARGET * 100,
+            note=f"(hook + stop) / {got['stages']:.3f} s",
+        ),
+    ]
 
 
 def in_process_cost(runs: int = 7) -> list[Row]:
@@ -252,6 +326,8 @@ def measure(parts: tuple[str, ...] = ("cached", "recording")) -> list[Row]:
                 rows += how(tmp)
     if "in-process" in parts:
         rows += in_process_cost()
+    if "replay" in parts:
+        rows += replayed_cost()
     return rows
 
 

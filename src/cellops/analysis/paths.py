@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cellops.analysis.ipython import prepare
 
-__all__ = ["FileRefs", "escapes", "file_refs"]
+__all__ = ["FileRefs", "escapes", "file_refs", "fold_path"]
 
 # Calls whose first argument is read: a path given to one of them that leaves the notebook's
 # folder is reported even when no such file exists here.
@@ -131,6 +131,11 @@ class _Finder(ast.NodeVisitor):
                 self.paths.add(folded)
                 if isinstance(child, ast.Call) and _READER.match(_callee(child.func)):
                     self.reads.add(folded)
+
+
+def fold_path(node: ast.expr) -> str | None:
+    """The path a literal expression spells, or None (see ``_fold``)."""
+    return _fold(node)
 
 
 _NOTHING = FileRefs(frozenset(), frozenset(), frozenset(), frozenset())

@@ -1,4 +1,5 @@
-"""The stage DAG: data edges from static analysis, explicit ``after:`` edges, order and cycles.
+"""The stage DAG: data edges from static analysis, explicit ``after:`` edges, ordering edges of
+stages that share a file (``package.fileorder``), order and cycles.
 
 A stage's inputs are the names it reads whose most recent definition (in notebook order, as a
 top-to-bottom run would see them) is in another stage; the defining stage then outputs them.
@@ -23,10 +24,12 @@ from cellops.analysis.cells import (
     select_statements,
     split_statements,
 )
+from cellops.analysis.paths import FileRefs, file_refs
 from cellops.notebook.read import Notebook
 from cellops.notebook.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
 from cellops.package.aliases import AliasTracker
 from cellops.package.carry import Carrier, check_setup_names
+from cellops.package.fileorder import file_edges, written
 from cellops.package.unseen import unseen_reads
 
 
@@ -317,6 +320,9 @@ class _Flow:
             for target, _ in s.after:
                 names, _explicit = edges.get((target, s.name), (set(), False))
                 edges[(target, s.name)] = (names, True)
+        refs, writes = self.stage_files()
+        for pair in file_edges([s.name for s in self.tagged.stages], refs, writes, set(edges)):
+            edges[pair] = (set(), False)
         order = self.order(edges)
         flows = []
         for s in order:
@@ -366,6 +372,25 @@ class _Flow:
         )
         statements = {**setup_statements, **self.carrier.statements}
         return PipelineGraph(tuple(flows), edge_list, params, tuple(self.diags), statements)
+
+    def stage_files(self) -> tuple[dict[str, FileRefs], dict[str, set[str]]]:
+        """The paths each stage's own cells name, and those they may write
+        (``package.fileorder``)."""
+        out = {}
+        writes: dict[str, set[str]] = {}
+        for s in self.tagged.stages:
+            sources = [
+                self.nb.cells[i].source for i in s.cells if self.nb.cells[i].cell_type == "code"
+            ]
+            refs = [file_refs(src) for src in sources]
+            writes[s.name] = set().union(*(written(src) for src in sources if "(" in src))
+            out[s.name] = FileRefs(
+                frozenset().union(*(r.modules for r in refs)),
+                frozenset().union(*(r.paths for r in refs)),
+                frozenset().union(*(r.reads for r in refs)),
+                frozenset().union(*(r.patterns for r in refs)),
+            )
+        return out, writes
 
     def position(self, stage: str) -> int:
         for s in self.tagged.stages:
