@@ -6,7 +6,10 @@ themselves. Each test leaves a screenshot in build/ui-output/TEST/ for a reviewe
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
+import time
 from typing import Any
 
 import pytest
@@ -38,6 +41,21 @@ def use_theme(page: Any, name: str) -> None:
     run_from_palette(page, f"Use Theme: {name}")
 
 
+def _wait_for_executions(lab: Lab, count: int, timeout: float = 30) -> None:
+    db = lab.root / ".cellops" / "tracking.db"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if db.exists():
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                try:
+                    if conn.execute("SELECT count(*) FROM executions").fetchone()[0] >= count:
+                        return
+                except sqlite3.OperationalError:  # the schema is still being created
+                    pass
+        time.sleep(0.1)
+    raise AssertionError(f"the tracking store never held {count} executions")
+
+
 def test_ui_experiments_grid_compare_plot_and_dark_theme(
     page: Any, lab: Lab, screenshot: Any
 ) -> None:
@@ -54,6 +72,9 @@ def test_ui_experiments_grid_compare_plot_and_dark_theme(
             f"for s in range(3):\n    cellops.log_metric('acc', {acc} - 0.1 * (2 - s), step=s)",
         )
         wait_prompt(page, 1, n)
+    # The kernel's writer thread stores an execution just after its reply, and the view shows
+    # what is stored when it opens (Refresh for more): wait until the last one is there.
+    _wait_for_executions(lab, 3)
     sidebar(page).locator(".jp-cellops-ExperimentsButton").click()
     view = page.locator(".jp-cellops-ExperimentsWidget")
     host = view.locator(".jp-cellops-GridHost")
