@@ -17,13 +17,19 @@ from dataclasses import dataclass
 
 from cellops.analysis.ipython import prepare
 
-__all__ = ["FileRefs", "escapes", "file_refs", "fold_path"]
+__all__ = ["FileRefs", "escapes", "file_refs"]
 
 # Calls whose first argument is read: a path given to one of them that leaves the notebook's
 # folder is reported even when no such file exists here.
 _READER = re.compile(
     r"^(open|read\w*|load\w*|genfromtxt|fromfile|imread|glob|iglob|listdir|scandir|walk|"
     r"Path|PurePath|PosixPath|ZipFile|File)$"
+)
+# Calls that may write a path given anywhere in their arguments or as their receiver:
+# ``df.to_csv(p)``, ``np.save(p, a)``, ``joblib.dump(m, p)``, ``Path(p).write_text(t)``.
+_WRITER = re.compile(
+    r"^(to_\w+|save\w*|dump\w*|write\w*|export\w*|mkdir|makedirs|copy\w*|move|rename|replace|"
+    r"touch|unlink|remove|rmtree|extractall)$"
 )
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _MAX_LITERAL = 1024
@@ -36,6 +42,18 @@ class FileRefs:
     paths: frozenset[str]  # literals (and literal joins) that may name a file or folder
     reads: frozenset[str]  # of those, the ones passed straight to a reading call
     patterns: frozenset[str]  # glob patterns, joined with their literal folder where given
+    writes: frozenset[str] = frozenset()  # literals given to a call that may write them
+
+    @staticmethod
+    def union(refs: list[FileRefs]) -> FileRefs:
+        """What several cells name together (a stage's)."""
+        return FileRefs(
+            frozenset().union(*(r.modules for r in refs)),
+            frozenset().union(*(r.paths for r in refs)),
+            frozenset().union(*(r.reads for r in refs)),
+            frozenset().union(*(r.patterns for r in refs)),
+            frozenset().union(*(r.writes for r in refs)),
+        )
 
 
 def _callee(func: ast.expr) -> str:
@@ -80,6 +98,7 @@ class _Finder(ast.NodeVisitor):
         self.paths: set[str] = set()
         self.reads: set[str] = set()
         self.patterns: set[str] = set()
+        self.writes: set[str] = set()
 
     def visit_Import(self, node: ast.Import) -> None:
         self.modules |= {alias.name.split(".")[0] for alias in node.names}
@@ -104,7 +123,22 @@ class _Finder(ast.NodeVisitor):
             return
         if folded is not None and _READER.match(name) and _path_like(folded):
             self.reads.add(folded)
+        self._writes(node, name)
         self.generic_visit(node)
+
+    def _writes(self, node: ast.Call, name: str) -> None:
+        if name == "open":
+            modes = [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "mode")]
+            if not any(set(_fold(m) or "") & set("wax+") for m in modes):
+                return  # open(p) and open(p, "rb") only read
+            args: list[ast.expr] = node.args[:1]
+        elif _WRITER.match(name):
+            args = [*node.args, *(k.value for k in node.keywords)]
+            if isinstance(node.func, ast.Attribute):
+                args.append(node.func.value)  # Path("out.txt").write_text(...)
+        else:
+            return
+        self.writes.update(p for p in map(_fold, args) if p is not None and _path_like(p))
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         # f"data/{name}.csv" may name any of data/*.csv: carry the matches (the safe side).
@@ -133,11 +167,6 @@ class _Finder(ast.NodeVisitor):
                     self.reads.add(folded)
 
 
-def fold_path(node: ast.expr) -> str | None:
-    """The path a literal expression spells, or None (see ``_fold``)."""
-    return _fold(node)
-
-
 _NOTHING = FileRefs(frozenset(), frozenset(), frozenset(), frozenset())
 
 
@@ -155,6 +184,7 @@ def file_refs(source: str) -> FileRefs:
         frozenset(finder.paths | finder.reads),
         frozenset(finder.reads),
         frozenset(finder.patterns),
+        frozenset(finder.writes),
     )
 
 

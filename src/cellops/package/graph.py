@@ -29,7 +29,7 @@ from cellops.notebook.read import Notebook
 from cellops.notebook.tags import Diagnostic, TaggedNotebook, TaggedStage, diagnostic
 from cellops.package.aliases import AliasTracker
 from cellops.package.carry import Carrier, check_setup_names
-from cellops.package.fileorder import file_edges, written
+from cellops.package.fileorder import file_edges
 from cellops.package.unseen import unseen_reads
 
 
@@ -320,8 +320,8 @@ class _Flow:
             for target, _ in s.after:
                 names, _explicit = edges.get((target, s.name), (set(), False))
                 edges[(target, s.name)] = (names, True)
-        refs, writes = self.stage_files()
-        for pair in file_edges([s.name for s in self.tagged.stages], refs, writes, set(edges)):
+        stages = [s.name for s in self.tagged.stages]
+        for pair in file_edges(stages, self.stage_refs(), set(edges)):
             edges[pair] = (set(), False)
         order = self.order(edges)
         flows = []
@@ -373,24 +373,15 @@ class _Flow:
         statements = {**setup_statements, **self.carrier.statements}
         return PipelineGraph(tuple(flows), edge_list, params, tuple(self.diags), statements)
 
-    def stage_files(self) -> tuple[dict[str, FileRefs], dict[str, set[str]]]:
-        """The paths each stage's own cells name, and those they may write
-        (``package.fileorder``)."""
-        out = {}
-        writes: dict[str, set[str]] = {}
-        for s in self.tagged.stages:
-            sources = [
-                self.nb.cells[i].source for i in s.cells if self.nb.cells[i].cell_type == "code"
-            ]
-            refs = [file_refs(src) for src in sources]
-            writes[s.name] = set().union(*(written(src) for src in sources if "(" in src))
-            out[s.name] = FileRefs(
-                frozenset().union(*(r.modules for r in refs)),
-                frozenset().union(*(r.paths for r in refs)),
-                frozenset().union(*(r.reads for r in refs)),
-                frozenset().union(*(r.patterns for r in refs)),
+    def stage_refs(self) -> dict[str, FileRefs]:
+        """The paths each stage's own code cells name and may write (``package.fileorder``)."""
+        cells = self.nb.cells
+        return {
+            s.name: FileRefs.union(
+                [file_refs(cells[i].source) for i in s.cells if cells[i].cell_type == "code"]
             )
-        return out, writes
+            for s in self.tagged.stages
+        }
 
     def position(self, stage: str) -> int:
         for s in self.tagged.stages:
