@@ -204,14 +204,15 @@ export interface IHistory {
   executions: IExecutionSummary[];
 }
 
-export interface IExperimentRow extends IExecutionSummary {
+/** A row of the experiments table: the notebook is the table's, the code hash is not sent. */
+export interface IExperimentRow extends Omit<IExecutionSummary, 'code_sha'> {
   cell_id: string;
-  notebook: string;
   ended: number | null;
   params: Record<string, unknown>;
 }
 
 export interface IExperiments {
+  path: string;
   executions: IExperimentRow[];
   params: string[];
   metrics: string[];

@@ -132,8 +132,7 @@ class ExperimentsHandler(_TrackingHandler):
                 return reader.experiments(conn, filters)
 
         table = await self.in_thread(work)
-        self.relative(table["executions"])
-        self.reply(table)
+        self.reply({"path": self.query("path"), **table})
 
 
 def _execution_id(raw: str) -> int:

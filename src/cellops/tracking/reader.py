@@ -79,17 +79,21 @@ def _finite(value: Any) -> Any:
     return value if not isinstance(value, float) or math.isfinite(value) else None
 
 
-def executions(conn: sqlite3.Connection | None, filters: Filters) -> list[dict[str, Any]]:
+def executions(
+    conn: sqlite3.Connection | None,
+    filters: Filters,
+    columns: Sequence[str] = SUMMARY_COLUMNS,
+) -> list[dict[str, Any]]:
     """Executions matching ``filters``, newest first."""
     if conn is None:
         return []
     where, args = filters.where()
-    cols = ", ".join(f"e.{c}" for c in SUMMARY_COLUMNS)
+    cols = ", ".join(f"e.{c}" for c in columns)
     sql = f"SELECT {cols} FROM executions e{where} ORDER BY e.id DESC"
     if filters.limit is not None:
         sql += " LIMIT ?"
         args.append(filters.limit)
-    return [dict(zip(SUMMARY_COLUMNS, row, strict=True)) for row in conn.execute(sql, args)]
+    return [dict(zip(columns, row, strict=True)) for row in conn.execute(sql, args)]
 
 
 def _last_values(
@@ -187,9 +191,14 @@ def history(
     return rows
 
 
+# What a row of the experiments table carries: not the notebook (the table is of one) nor the
+# code hash (comparing asks the server), which were 40 % of a 10,000-row answer.
+_TABLE_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c not in ("notebook", "code_sha"))
+
+
 def experiments(conn: sqlite3.Connection | None, filters: Filters) -> dict[str, Any]:
     """The experiments table: executions with their params and metrics, and the column names."""
-    rows = executions(conn, filters)
+    rows = executions(conn, filters, _TABLE_COLUMNS)
     params: set[str] = set()
     names: set[str] = set()
     if conn is not None and rows:
@@ -197,6 +206,9 @@ def experiments(conn: sqlite3.Connection | None, filters: Filters) -> dict[str, 
         found_params = all_params(conn, ids)
         found_metrics = last_metrics(conn, ids)
         for row in rows:
+            for t in ("started", "ended"):
+                if row[t] is not None:
+                    row[t] = round(row[t], 3)
             row["params"] = found_params[row["id"]]
             row["metrics"] = found_metrics[row["id"]]
             params.update(row["params"])

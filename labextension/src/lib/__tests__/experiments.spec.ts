@@ -24,10 +24,8 @@ function row(
     error_message: null,
     run_id: null,
     stage: null,
-    code_sha: 'x',
     metrics,
     cell_id: `uuid-${id}`,
-    notebook: 'nb.ipynb',
     ended: id,
     params: {},
     ...extra
