@@ -87,6 +87,10 @@ def test_ui_experiments_grid_compare_plot_and_dark_theme(
     assert view.locator('input[data-filter="empty"]').is_visible()
     grid = view.locator('[role="grid"]')
     assert grid.get_attribute("aria-rowcount") == "3"
+    # The rows are painted (the grid copies a region's cells to the screen at once): the
+    # first body row of the canvas holds text-coloured pixels, the empty third row none.
+    assert _inked(page, 26) > 20
+    assert _inked(page, 26 + 2 * 24) == 0
     # Select both rows (click, Ctrl+click): the comparison names the parameter that differs.
     box = host.bounding_box()
     page.mouse.click(box["x"] + 150, box["y"] + 26 + 12)
@@ -137,10 +141,50 @@ def test_ui_experiments_grid_compare_plot_and_dark_theme(
         return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
     assert luminance(colors[0]) < 0.3 < 0.6 < luminance(colors[1])
+    # The plot is drawn again in the dark theme: its axis labels are light, not black.
+    page.wait_for_function(
+        "() => { const t = document.querySelector("
+        "'.jp-cellops-VegaPlot svg .role-axis-label text');"
+        " return t && t.getAttribute('fill') && t.getAttribute('fill') !== '#000'"
+        " && getComputedStyle(t).fill !== 'rgb(0, 0, 0)'; }",
+        timeout=30_000,
+    )
+    label = page.evaluate(
+        "() => getComputedStyle(document.querySelector("
+        "'.jp-cellops-VegaPlot svg .role-axis-label text')).fill"
+    )
+    assert luminance(label) > 0.6, label
+    page.locator("#jupyterlab-splash").wait_for(state="detached")
     screenshot("experiments-dark", view)
     use_theme(page, "JupyterLab Light")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+    # The open view follows the notebook: a cell run now shows up without Refresh.
+    page.locator(".lm-TabBar-tab", has_text="exp.ipynb").first.click()
+    run_cell_with(page, 1, "cellops.log_metric('acc', 0.99)")
+    wait_prompt(page, 1, 4)
+    page.wait_for_function(
+        "() => document.querySelector('.jp-cellops-GridHost')?.dataset.rows === '3'",
+        timeout=30_000,
+    )
     close_tab(page, "Experiments: exp.ipynb")
+
+
+def _inked(page: Any, top: int) -> int:
+    """Dark pixels in one 24-pixel body row of the grid's canvas (left of the row header)."""
+    return int(
+        page.evaluate(
+            """(top) => {
+              const canvas = document.querySelector('.jp-cellops-GridHost canvas');
+              const data = canvas.getContext('2d').getImageData(60, top, 400, 22).data;
+              let dark = 0;
+              for (let i = 0; i < data.length; i += 4) {
+                if (data[i + 3] > 0 && data[i] + data[i + 1] + data[i + 2] < 300) dark++;
+              }
+              return dark;
+            }""",
+            top,
+        )
+    )
 
 
 def test_ui_history_follows_a_renamed_new_notebook(page: Any, lab: Lab, screenshot: Any) -> None:

@@ -2,7 +2,10 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { ISignal } from '@lumino/signaling';
+
 import { CellopsApi } from '../api';
+import { awaitRecord } from '../models/poll';
 import { cellValue, isNearEmpty, rowLabel, sortRows } from '../lib/experiments';
 import { Choice } from '../plot';
 import { ICompare, IExecution, IExperimentRow, IExperiments } from '../tokens';
@@ -122,6 +125,7 @@ function ExperimentsPanel(props: {
   api: CellopsApi;
   path: string;
   labels: () => Map<string, string>;
+  executed: ISignal<unknown, string>;
   trans: TranslationBundle;
 }): JSX.Element {
   const { api, path, trans } = props;
@@ -139,12 +143,45 @@ function ExperimentsPanel(props: {
   const [metric, setMetric] = React.useState('');
   const [x, setX] = React.useState(ORDER);
   const [tick, setTick] = React.useState(0);
+  const newest = React.useRef(0);
+  // A cell of this notebook ran: its record is stored a moment later, so fetch until a newer
+  // execution is there (or the writer has had its time).
+  const [awaited, setAwaited] = React.useState(0);
+  const handled = React.useRef(0);
   React.useEffect(() => {
-    api
-      .experiments(path, filters)
-      .then(d => (setData(d), setError(null)))
-      .catch(e => setError((e as Error).message));
-  }, [path, filters, tick]);
+    const ran = (_: unknown, nb: string) => {
+      if (nb === path) {
+        setAwaited(n => n + 1);
+      }
+    };
+    props.executed.connect(ran);
+    return () => {
+      props.executed.disconnect(ran);
+    };
+  }, [path]);
+  React.useEffect(() => {
+    const before = newest.current;
+    // Only a new execution waits; a Refresh or another filter shows what is there.
+    let waiting = awaited !== handled.current;
+    handled.current = awaited;
+    const poll = awaitRecord<IExperiments>({
+      name: 'cellops:experiments',
+      fetch: () => api.experiments(path, filters),
+      pending: d => {
+        const latest = d.executions[0]?.id ?? 0; // newest first
+        const arrived = latest > before;
+        if (arrived || !waiting) {
+          newest.current = Math.max(newest.current, latest);
+          setData(d);
+          setError(null);
+        }
+        waiting = waiting && !arrived;
+        return waiting;
+      },
+      onError: e => setError(e.message)
+    });
+    return () => poll.dispose();
+  }, [path, filters, tick, awaited]);
   const labels = React.useMemo(props.labels, [data]);
   // The plot waits for the grid: embedding Vega-Lite with thousands of points takes longer
   // than the grid's first paint, and the table is what the user opened the view for.
@@ -405,7 +442,8 @@ export class ExperimentsWidget extends ReactWidget {
     private readonly api: CellopsApi,
     readonly path: string,
     private readonly trans: TranslationBundle,
-    private readonly labels: () => Map<string, string> = () => new Map()
+    private readonly labels: () => Map<string, string>,
+    private readonly executed: ISignal<unknown, string>
   ) {
     super();
     this.addClass('jp-cellops-ExperimentsWidget');
@@ -417,6 +455,7 @@ export class ExperimentsWidget extends ReactWidget {
         api={this.api}
         path={this.path}
         labels={this.labels}
+        executed={this.executed}
         trans={this.trans}
       />
     );

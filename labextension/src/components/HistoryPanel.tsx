@@ -5,13 +5,11 @@ import * as React from 'react';
 import { CellopsApi } from '../api';
 import { HistoryModel, IHistoryTarget } from '../models/history';
 import { IKeptOutput, OutputArchive } from '../models/outputs';
-import { StatusPoll } from '../models/poll';
+import { awaitRecord } from '../models/poll';
 import { IExecution, IExecutionSummary, IHistory } from '../tokens';
 import { MergeDiff } from './MergeDiff';
 
 /** A record not committed yet is asked for every half second, for ~25 s, then given up. */
-const AWAIT_INTERVAL = 500;
-const AWAIT_ATTEMPTS = 50;
 /** The diff side that is the cell as it is now, not a recorded version. */
 const NOW = -1;
 
@@ -35,28 +33,21 @@ function useVersions(
   const [error, setError] = React.useState<string | null>(null);
   const { path, cellId, version, awaitCount } = target;
   React.useEffect(() => {
-    let attempts = 0;
     // The one polling helper of the views: it backs off while the server does not answer
     // and waits while the tab is hidden.
-    const poll = new StatusPoll<IHistory>({
+    const poll = awaitRecord<IHistory>({
       name: 'cellops:history',
-      interval: AWAIT_INTERVAL,
       fetch: () => api.history(path, cellId),
-      onValue: h => {
-        attempts += 1;
+      pending: h => {
         setItems(h.executions);
         setError(null);
         const recorded = h.executions.some(
           e => e.execution_count === awaitCount
         );
-        return awaitCount !== null && !recorded && attempts < AWAIT_ATTEMPTS;
+        return awaitCount !== null && !recorded;
       },
-      onError: e => {
-        setError(e.message);
-        poll.stop();
-      }
+      onError: e => setError(e.message)
     });
-    poll.start();
     return () => poll.dispose();
   }, [path, cellId, version, awaitCount]);
   return { items, error };

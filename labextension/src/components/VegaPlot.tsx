@@ -29,6 +29,20 @@ function isDark(): boolean {
   return document.body.dataset.jpThemeLight === 'false';
 }
 
+/** Whether JupyterLab's theme is dark now, following theme changes while the plot is open. */
+function useDark(): boolean {
+  const [dark, setDark] = React.useState(isDark);
+  React.useEffect(() => {
+    const watch = new MutationObserver(() => setDark(isDark()));
+    watch.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-light']
+    });
+    return () => watch.disconnect();
+  }, []);
+  return dark;
+}
+
 /** The Vega-Lite spec of a scatter / line plot, zoomable (drag, wheel) with tooltips. */
 export function plotSpec(
   props: IPlotProps,
@@ -88,6 +102,7 @@ export function VegaPlot(props: IPlotProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
   const view = React.useRef<VegaView | null>(null);
   const [error, setError] = React.useState<string | null>(null);
+  const dark = useDark();
   const hasPoints = props.points.some(
     p => Number.isFinite(p.x) && Number.isFinite(p.y)
   );
@@ -110,8 +125,8 @@ export function VegaPlot(props: IPlotProps): JSX.Element {
           // SVG keeps small plots crisp and inspectable; thousands of points draw far
           // faster on a canvas.
           renderer: props.points.length > 1000 ? 'canvas' : 'svg',
-          theme: isDark() ? 'dark' : undefined,
-          tooltip: { theme: isDark() ? 'dark' : 'light' }
+          theme: dark ? 'dark' : undefined,
+          tooltip: { theme: dark ? 'dark' : 'light' }
         })
       )
       .then(result => {
@@ -137,7 +152,14 @@ export function VegaPlot(props: IPlotProps): JSX.Element {
       view.current?.finalize();
       view.current = null;
     };
-  }, [props.points, props.xLabel, props.yLabel, props.connect, hasPoints]);
+  }, [
+    props.points,
+    props.xLabel,
+    props.yLabel,
+    props.connect,
+    hasPoints,
+    dark
+  ]);
 
   if (!hasPoints) {
     return <div className="jp-cellops-Hint">—</div>;

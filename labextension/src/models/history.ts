@@ -43,11 +43,20 @@ export class HistoryModel {
       };
       this._executions++;
       this._emit();
+      const panel = tracker.find(p => p.content === args.notebook);
+      if (panel) {
+        this._executed.emit(panel.context.path);
+      }
     }, this);
   }
 
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /** A cell of the notebook at this path finished running (its record follows shortly). */
+  get executed(): ISignal<this, string> {
+    return this._executed;
   }
 
   /** The active cell of the current (source) notebook, or null. */
@@ -98,6 +107,7 @@ export class HistoryModel {
   }
 
   private _changed = new Signal<this, void>(this);
+  private _executed = new Signal<this, string>(this);
   private _executions = 0;
   private _awaited: { cellId: string; count: number | null } | null = null;
 }

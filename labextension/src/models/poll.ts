@@ -1,6 +1,13 @@
 import { IPoll, Poll } from '@lumino/polling';
 
 /**
+ * How views wait for a record the kernel's background writer commits a moment after a cell's
+ * reply: fetched again this often, this many times at most.
+ */
+const AWAIT_INTERVAL = 500;
+const AWAIT_ATTEMPTS = 50;
+
+/**
  * One way to follow something on the server (a run, a sweep, a cell's history): Lumino's
  * `Poll`, so every view gets the same behaviour: exponential back-off while the server does
  * not answer, standby while the browser tab is hidden, the interval from the user's settings,
@@ -69,6 +76,34 @@ export class StatusPoll<T> {
   private _options: StatusPoll.IOptions<T>;
   private _poll: Poll<void, Error>;
   private _running = false;
+}
+
+/**
+ * Fetch now, then again while `pending` says an awaited record is not in the answer yet, up
+ * to AWAIT_ATTEMPTS times; a failed request is shown and ends the waiting. Started.
+ */
+export function awaitRecord<T>(options: {
+  name: string;
+  fetch: () => Promise<T>;
+  pending: (value: T) => boolean;
+  onError: (error: Error) => void;
+}): StatusPoll<T> {
+  let attempts = 0;
+  const poll: StatusPoll<T> = new StatusPoll<T>({
+    name: options.name,
+    interval: AWAIT_INTERVAL,
+    fetch: options.fetch,
+    onValue: value => {
+      attempts += 1;
+      return options.pending(value) && attempts < AWAIT_ATTEMPTS;
+    },
+    onError: error => {
+      options.onError(error);
+      poll.stop();
+    }
+  });
+  poll.start();
+  return poll;
 }
 
 export namespace StatusPoll {

@@ -73,10 +73,16 @@ export class MainViews {
     if (!widget) {
       const { ExperimentsWidget } =
         await import('../components/ExperimentsPanel');
-      const content = new ExperimentsWidget(this.api, nb, this.trans, () => {
-        const panel = this.notebooks.find(p => p.context.path === nb);
-        return cellLabels(panel ? notebookCells(panel) : []);
-      });
+      const content = new ExperimentsWidget(
+        this.api,
+        nb,
+        this.trans,
+        () => {
+          const panel = this.notebooks.find(p => p.context.path === nb);
+          return cellLabels(panel ? notebookCells(panel) : []);
+        },
+        this._historyModel.executed
+      );
       widget = this._wrap(
         content,
         `cellops-experiments-${nb}`,
