@@ -59,6 +59,24 @@ def _tracking_ceiling(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ[config.ENV_CEILING] = str(root)
 
 
+@pytest.fixture(autouse=True)
+def _server_environment() -> Any:
+    """What a server's tracking set-up writes into os.environ for its kernels ends with the test.
+
+    A server started with ``CellopsTracking.enabled = False`` sets CELLOPS_TRACKING=0 for the
+    process; without this, a later test in the same xdist worker ran with tracking off and
+    found no executions (seen with -n 2).
+    """
+    names = (config.ENV_ENABLED, config.ENV_DB, config.ENV_ROOT)
+    saved = {name: os.environ.get(name) for name in names}
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture
 def write_notebook(tmp_path: Path) -> Callable[..., Path]:
     """write_notebook([(source, tags), ...], name="nb.ipynb") -> path of a real .ipynb file."""
