@@ -43,7 +43,27 @@ def test_a_thousand_run_list_scrolls_to_the_oldest_run(
         page.wait_for_timeout(100)
     oldest.click()
     view.locator(".jp-cellops-RunDetail[data-run-id='bench-00000']").wait_for()
-    ids = items.evaluate_all("nodes => nodes.map(n => n.dataset.runId)")
-    assert ids == [f"bench-{i:05d}" for i in reversed(range(COUNT))]  # each once, in order
     assert view.locator(".jp-cellops-LoadMoreRuns").count() == 0  # nothing older to load
+    # Every run is loaded, and only those in view are drawn: the oldest of all, last, after
+    # the runs before it in order.
+    assert view.locator(".jp-cellops-RunList").get_attribute("data-count") == str(COUNT)
+    ids = items.evaluate_all("nodes => nodes.map(n => n.dataset.runId)")
+    assert 5 < len(ids) < 60
+    start = int(ids[0].split("-")[1])
+    assert ids == [f"bench-{i:05d}" for i in range(start, -1, -1)]
+    assert oldest.get_attribute("aria-posinset") == str(COUNT)
+    assert oldest.get_attribute("aria-setsize") == str(COUNT)
     screenshot("oldest-run", view)
+    # Home from the oldest run: the newest is drawn, chosen and focused (the pane scrolls up).
+    oldest.focus()
+    page.keyboard.press("Home")
+    newest = view.locator(f".jp-cellops-RunItem[data-run-id='bench-{COUNT - 1:05d}']")
+    view.locator(f".jp-cellops-RunDetail[data-run-id='bench-{COUNT - 1:05d}']").wait_for()
+    page.wait_for_function(
+        "(id) => document.activeElement && document.activeElement.dataset.runId === id",
+        arg=f"bench-{COUNT - 1:05d}",
+    )
+    assert newest.get_attribute("aria-selected") == "true"
+    page.keyboard.press("ArrowDown")
+    view.locator(f".jp-cellops-RunDetail[data-run-id='bench-{COUNT - 2:05d}']").wait_for()
+    assert oldest.count() == 0  # scrolled out, no longer drawn

@@ -7,11 +7,14 @@ import {
   formatStarted,
   stageCounts
 } from '../lib/runs';
+import { scrollToRow, visibleRows } from '../lib/runpages';
 import { IRunStatus } from '../tokens';
 import { runStatusWord } from './StateLegend';
 
 export interface IRunListProps {
   runs: readonly IRunStatus[];
+  /** The element that scrolls the list (the list draws only the runs in its view). */
+  pane: React.RefObject<HTMLElement>;
   selected: string | null;
   /** Older runs are on the server: the list's end loads them when it comes into view. */
   hasMore: boolean;
@@ -22,6 +25,9 @@ export interface IRunListProps {
 
 /** The list pane's end is this close (px): time to load the next page. */
 const NEAR_END = 400;
+/** The height of a run's row (px): `.jp-cellops-RunItem` in views.css. */
+const ROW_HEIGHT = 62;
+const OVERSCAN = 8;
 
 /**
  * Scroll-to-load for the pane that scrolls the list: the next page is asked for when the
@@ -31,43 +37,145 @@ export function nearEnd(pane: HTMLElement): boolean {
   return pane.scrollTop + pane.clientHeight >= pane.scrollHeight - NEAR_END;
 }
 
+/** How far the pane is scrolled and where the list sits in it, followed as it changes. */
+function useListView(
+  pane: React.RefObject<HTMLElement>,
+  list: React.RefObject<HTMLElement>
+): { scrollTop: number; viewHeight: number; listTop: number } {
+  const [view, setView] = React.useState({
+    scrollTop: 0,
+    viewHeight: 1200,
+    listTop: 0
+  });
+  React.useLayoutEffect(() => {
+    const node = pane.current;
+    if (!node) {
+      return;
+    }
+    const measure = () => {
+      const ul = list.current;
+      const listTop = ul
+        ? ul.getBoundingClientRect().top -
+          node.getBoundingClientRect().top +
+          node.scrollTop
+        : 0;
+      const next = {
+        scrollTop: node.scrollTop,
+        viewHeight: node.clientHeight,
+        listTop
+      };
+      setView(v =>
+        v.scrollTop === next.scrollTop &&
+        v.viewHeight === next.viewHeight &&
+        v.listTop === next.listTop
+          ? v
+          : next
+      );
+    };
+    measure();
+    node.addEventListener('scroll', measure, { passive: true });
+    const resize = new ResizeObserver(measure);
+    resize.observe(node);
+    return () => {
+      node.removeEventListener('scroll', measure);
+      resize.disconnect();
+    };
+  }, [pane.current]);
+  return view;
+}
+
 /**
  * The package's runs, newest first: status, start, duration, parameters and stage counts.
- * Arrow keys move between runs; Enter or a click shows one in the detail pane. Only the pages
- * loaded so far are drawn; the pane that scrolls the list loads the next (see `nearEnd`).
+ * Arrow keys (Home, End) move between runs; Enter or a click shows one in the detail pane.
+ * Only the runs in the pane's view are drawn, so a list of thousands scrolls as one of ten;
+ * the pane loads the next page near the end (see `nearEnd`).
  */
 export function RunList(props: IRunListProps): JSX.Element {
-  const { trans } = props;
+  const { trans, runs } = props;
   const now = new Date();
+  const list = React.useRef<HTMLUListElement>(null);
+  const view = useListView(props.pane, list);
+  const geometry = {
+    ...view,
+    count: runs.length,
+    rowHeight: ROW_HEIGHT,
+    overscan: OVERSCAN
+  };
+  const { first, last } = visibleRows(geometry);
+  // A run chosen by keyboard gets the focus once it is drawn.
+  const [focusId, setFocusId] = React.useState<string | null>(null);
+  React.useLayoutEffect(() => {
+    if (focusId) {
+      const item = list.current?.querySelector<HTMLElement>(
+        `[data-run-id="${CSS.escape(focusId)}"]`
+      );
+      if (item) {
+        item.focus();
+        setFocusId(null);
+      }
+    }
+  });
+  const move = (index: number) => {
+    const next = runs[index];
+    const node = props.pane.current;
+    if (!next) {
+      return;
+    }
+    props.onSelect(next.id);
+    if (node) {
+      node.scrollTop = scrollToRow(
+        { ...geometry, scrollTop: node.scrollTop },
+        index
+      );
+    }
+    setFocusId(next.id);
+  };
   const onKey = (event: React.KeyboardEvent, index: number) => {
-    const step =
-      event.key === 'ArrowDown' ? 1 : event.key === 'ArrowUp' ? -1 : 0;
-    const next = props.runs[index + step];
-    if (step && next) {
-      event.preventDefault();
-      props.onSelect(next.id);
-      const list = (event.currentTarget as HTMLElement).parentElement;
-      (list?.children[index + step] as HTMLElement | undefined)?.focus();
-    } else if (step === 1 && props.hasMore) {
-      event.preventDefault();
-      props.onMore(); // the next page, so the arrow keys reach the oldest run too
+    const to: Record<string, number> = {
+      ArrowDown: index + 1,
+      ArrowUp: index - 1,
+      Home: 0,
+      End: runs.length - 1
+    };
+    const target = to[event.key];
+    if (target === undefined) {
+      return;
+    }
+    event.preventDefault();
+    if (runs[target]) {
+      move(target);
+    }
+    if (target >= runs.length - 1 && props.hasMore) {
+      props.onMore(); // the next page, so the keys reach the oldest run too
     }
   };
-  if (!props.runs.length) {
+  if (!runs.length) {
     return (
       <div className="jp-cellops-Hint">
         {trans.__('No runs yet: run the pipeline from the cellops sidebar.')}
       </div>
     );
   }
+  const drawn = runs.slice(first, last);
+  // Tab reaches the list even while the selected run is scrolled out of the drawn rows.
+  const tabStop = drawn.some(r => r.id === props.selected)
+    ? props.selected
+    : drawn[0]?.id;
   return (
     <>
       <ul
+        ref={list}
         className="jp-cellops-RunList"
         role="listbox"
         aria-label={trans.__('Runs')}
+        data-count={runs.length}
+        style={{
+          paddingTop: first * ROW_HEIGHT,
+          paddingBottom: (runs.length - last) * ROW_HEIGHT
+        }}
       >
-        {props.runs.map((run, index) => {
+        {drawn.map((run, k) => {
+          const index = first + k;
           const counts = stageCounts(run);
           const chosen = run.id === props.selected;
           return (
@@ -75,7 +183,9 @@ export function RunList(props: IRunListProps): JSX.Element {
               key={run.id}
               role="option"
               aria-selected={chosen}
-              tabIndex={chosen ? 0 : -1}
+              aria-posinset={index + 1}
+              aria-setsize={props.hasMore ? -1 : runs.length}
+              tabIndex={run.id === tabStop ? 0 : -1}
               className={
                 'jp-cellops-RunItem' + (chosen ? ' jp-mod-selected' : '')
               }

@@ -65,6 +65,7 @@ export class RunsPanel extends ReactWidget {
                 {model.loaded ? (
                   <RunList
                     runs={model.runs}
+                    pane={this._pane}
                     selected={run?.id ?? null}
                     hasMore={model.hasMore}
                     trans={trans}

@@ -21,3 +21,42 @@ export function mergeRuns<T extends IRunLike>(
   }
   return sortRuns([...byId.values()]);
 }
+
+/** Where a fixed-height list sits in the pane that scrolls it, and how far that is scrolled. */
+export interface IListView {
+  /** The pane's scroll offset (px). */
+  scrollTop: number;
+  /** The pane's visible height (px). */
+  viewHeight: number;
+  /** The list's top in the pane's scrolled content (px; headers above it). */
+  listTop: number;
+  count: number;
+  rowHeight: number;
+  /** Rows drawn beyond each edge of the view, so a short scroll shows no gap. */
+  overscan: number;
+}
+
+/**
+ * The rows to draw, `first` (inclusive) to `last` (exclusive): every row that overlaps the
+ * view plus `overscan` each side, within the list.
+ */
+export function visibleRows(v: IListView): { first: number; last: number } {
+  const top = v.scrollTop - v.listTop;
+  const first = Math.floor(top / v.rowHeight) - v.overscan;
+  const last = Math.ceil((top + v.viewHeight) / v.rowHeight) + v.overscan;
+  const clamp = (n: number) => Math.max(0, Math.min(v.count, n));
+  return { first: clamp(first), last: Math.max(clamp(first), clamp(last)) };
+}
+
+/** The scroll offset that brings row `index` fully into view, moving the pane the least. */
+export function scrollToRow(v: IListView, index: number): number {
+  const top = v.listTop + index * v.rowHeight;
+  const bottom = top + v.rowHeight;
+  if (top < v.scrollTop) {
+    return top;
+  }
+  if (bottom > v.scrollTop + v.viewHeight) {
+    return bottom - v.viewHeight;
+  }
+  return v.scrollTop;
+}
