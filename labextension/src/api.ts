@@ -5,6 +5,7 @@ import {
   IAnalysis,
   IBatchRequest,
   IBatchStarted,
+  IBatchList,
   IBatchStatus,
   ICompare,
   IExecution,
@@ -92,6 +93,11 @@ export class CellopsApi {
 
   startBatch(req: IBatchRequest): Promise<IBatchStarted> {
     return this.request('batches', { method: 'POST', body: req });
+  }
+
+  /** Every sweep of the package, newest first. */
+  batches(pkg: string): Promise<IBatchList> {
+    return this.request('batches', { query: { package: pkg } });
   }
 
   batchStatus(pkg: string, id: string): Promise<IBatchStatus> {

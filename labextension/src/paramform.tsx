@@ -1,18 +1,7 @@
 import * as React from 'react';
 
+import { parseValue } from './lib/sweeps';
 import { IParameterInfo } from './tokens';
-
-/** A parameter value typed in a form -> the JSON value for a parameter of `type`. */
-export function parseValue(text: string, type: string): unknown {
-  if (type === 'int' || type === 'float') {
-    const n = Number(text);
-    return Number.isNaN(n) ? text : n;
-  }
-  if (type === 'bool') {
-    return text === 'true' || text === 'True';
-  }
-  return text;
-}
 
 /** The form's fields -> the parameters of a run: only those that differ from the default. */
 export function runParams(

@@ -4,7 +4,8 @@ import * as React from 'react';
 import { CellopsApi } from './api';
 import { StatusPoll } from './models/poll';
 import { Choice, ScatterPlot } from './plot';
-import { ParamFields, parseValue } from './paramform';
+import { gridText, parseValues } from './lib/sweeps';
+import { ParamFields } from './paramform';
 import { IBatchStatus, IParameterInfo } from './tokens';
 
 export interface ISweepViewProps {
@@ -15,15 +16,6 @@ export interface ISweepViewProps {
   jobs: number;
   interval: number;
   trans: TranslationBundle;
-}
-
-/** `1, 2, 3` -> typed values for a parameter of `type` (strings stay strings). */
-export function parseValues(text: string, type: string): unknown[] {
-  return text
-    .split(',')
-    .map(v => v.trim())
-    .filter(v => v !== '')
-    .map(v => parseValue(v, type));
 }
 
 function clock(seconds: number | null): string {
@@ -59,6 +51,7 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
       fetch: () => api.batchStatus(pkg, batchId.current),
       onValue: next => {
         setStatus(next);
+        setEarlier(list => list.map(b => (b.id === next.id ? next : b)));
         setError(null);
         return next.status === 'running';
       },
@@ -76,6 +69,39 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
     batchId.current = id;
     poll.current?.start();
   };
+  // The package's sweeps so far (a reopened or restored view shows the newest again, and
+  // follows it while it runs).
+  const [earlier, setEarlier] = React.useState<IBatchStatus[]>([]);
+  const started = React.useRef(false);
+  const show = (batch: IBatchStatus) => {
+    poll.current?.stop();
+    setStatus(batch);
+    setGrid(gridText(batch));
+    if (batch.status === 'running') {
+      follow(batch.id);
+    }
+  };
+  React.useEffect(() => {
+    let live = true;
+    api.batches(pkg).then(
+      list => {
+        if (live) {
+          // A sweep started meanwhile stays listed first.
+          setEarlier(now => [
+            ...now.filter(b => !list.batches.some(x => x.id === b.id)),
+            ...list.batches
+          ]);
+          if (list.batches.length && !started.current) {
+            show(list.batches[0]);
+          }
+        }
+      },
+      e => live && setError((e as Error).message)
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, pkg]);
   const start = async () => {
     const request: Record<string, unknown[]> = {};
     for (const p of props.parameters) {
@@ -85,16 +111,18 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
       }
     }
     setError(null);
+    started.current = true;
     try {
-      const started = await api.startBatch({
+      const begun = await api.startBatch({
         package: pkg,
         grid: request,
         jobs: props.jobs
       });
-      const first = await api.batchStatus(pkg, started.id);
+      const first = await api.batchStatus(pkg, begun.id);
       setStatus(first);
+      setEarlier(list => [first, ...list.filter(b => b.id !== first.id)]);
       if (first.status === 'running') {
-        follow(started.id);
+        follow(begun.id);
       }
     } catch (e) {
       setError((e as Error).message);
@@ -143,6 +171,28 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
           </button>
         )}
       </div>
+      {earlier.length > 1 && (
+        <label className="jp-cellops-Toggle">
+          {trans.__('Sweep')}
+          <select
+            className="jp-mod-styled"
+            data-sweep="chosen"
+            value={status?.id ?? ''}
+            onChange={e => {
+              const chosen = earlier.find(b => b.id === e.target.value);
+              if (chosen) {
+                show(chosen);
+              }
+            }}
+          >
+            {earlier.map(b => (
+              <option key={b.id} value={b.id}>
+                {trans.__('%1 · %2 runs · %3', b.id, b.total, b.status)}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {error && <div className="jp-cellops-Error">{error}</div>}
       {status && (
         <div

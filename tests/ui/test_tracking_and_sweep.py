@@ -164,3 +164,15 @@ def test_ui_sweep_in_the_main_area(page: Any, lab: Lab, screenshot: Any) -> None
     plot = batch.locator(".jp-cellops-VegaPlot svg").first.bounding_box()
     assert plot is not None and plot["width"] > 400, plot
     screenshot("sweep-view")
+    # Closed and opened again (as after a reload): the sweep, its table and its grid are back.
+    batch_id = batch.get_attribute("data-batch-id")
+    close_tab(page, "Sweep: sweep-pipeline")
+    panel.wait_for(state="detached")
+    sidebar(page).locator(".jp-cellops-OpenSweepButton").click()
+    again = page.locator(
+        f".jp-cellops-SweepPanel:visible .jp-cellops-Batch[data-batch-id='{batch_id}']"
+    )
+    again.wait_for()
+    assert again.get_attribute("data-status") == "done"
+    assert again.locator(".jp-cellops-BatchTable tbody tr").count() == 3
+    assert panel.locator('input[data-grid="n"]').input_value() == "2, 3, 4"
