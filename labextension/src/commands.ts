@@ -113,7 +113,11 @@ export function addCommands(
     execute: async args => {
       const target = viewArgs(args);
       if (target) {
-        await packageViews.openRuns(target);
+        const known = args.package === undefined;
+        await packageViews.openRuns(
+          target,
+          known ? sidebar.runParameters : null
+        );
       }
     }
   });

@@ -26,8 +26,8 @@ export interface IViewArgs {
 
 /** The main-area views of a package: runs and sweeps, one of each per package. */
 export interface IPackageViews {
-  openRuns(args: IViewArgs): Promise<void>;
   /** `parameters`: the notebook's, when the caller knows them (else analysed again). */
+  openRuns(args: IViewArgs, parameters: IParameterInfo[] | null): Promise<void>;
   openSweep(
     args: IViewArgs,
     parameters: IParameterInfo[] | null
@@ -115,6 +115,23 @@ export function addPackageViews(
       }
     }
   };
+  // A view's typed parameters: the caller's, or the source notebook's analysed (not awaited:
+  // the layout restorer waits for every restore command; a notebook gone leaves the form empty).
+  const withParameters = (
+    args: IViewArgs,
+    created: boolean,
+    known: IParameterInfo[] | null,
+    set: (parameters: IParameterInfo[]) => void
+  ) => {
+    if (known) {
+      set(known);
+    } else if (created && args.notebook) {
+      void api.analyseSaved(args.notebook).then(
+        analysis => set(analysis.parameters),
+        () => undefined
+      );
+    }
+  };
   const latest = new Signal<object, IRunStatus>(runs.tracker);
   const views: IPackageViews = {
     latestChanged: latest,
@@ -122,8 +139,8 @@ export function addPackageViews(
       const found = runs.tracker.find(w => w.content.pkg === pkg);
       void found?.content.model.refresh();
     },
-    async openRuns(args) {
-      const { widget } = await runs.show(
+    async openRuns(args, parameters) {
+      const { widget, created } = await runs.show(
         args,
         trans.__('Runs: %1', PathExt.basename(args.pkg)),
         () => {
@@ -146,6 +163,9 @@ export function addPackageViews(
       // Not awaited: the layout restorer shows the restored layout only once every restore
       // command has settled, so a slow listing must not hold back the whole workbench.
       void widget.content.model.refresh();
+      withParameters(args, created, parameters, p => {
+        widget.content.parameters = p;
+      });
     },
     async openSweep(args, parameters) {
       const { widget, created } = await sweeps.show(
@@ -159,15 +179,9 @@ export function addPackageViews(
           settings.pollingInterval
         );
       }
-      if (parameters) {
-        widget.content.parameters = parameters;
-      } else if (created && args.notebook) {
-        // Not awaited either (see openRuns); a notebook gone since leaves the form empty.
-        void api.analyseSaved(args.notebook).then(
-          analysis => (widget.content.parameters = analysis.parameters),
-          () => undefined
-        );
-      }
+      withParameters(args, created, parameters, p => {
+        widget.content.parameters = p;
+      });
     },
     configure(next) {
       settings = next;

@@ -92,6 +92,27 @@ def test_ui_runs_view_opens_from_the_palette_lists_runs_and_is_restored(
     assert tab(page, "Runs: listed-pipeline").count() == 1
     screenshot("runs-view-restored")
 
+    # Run with changes: the form starts from the chosen run's parameters (n=3), typed as the
+    # notebook's (the restored view analysed it); the new run with n=5 is listed and shown.
+    view(page).locator(f".jp-cellops-RunItem[data-run-id='{first}']").click()
+    wait_detail(page, first, "done")
+    view(page).locator(".jp-cellops-ChangeParamsButton").click()
+    field = view(page).locator('.jp-cellops-RunWithChanges input[data-param="n"]')
+    assert field.input_value() == "3"
+    field.fill("5")
+    screenshot("run-with-changes")
+    view(page).locator(".jp-cellops-RunChangedButton").click()
+    page.wait_for_function(
+        "(known) => { const el = document.querySelector("
+        "'.jp-cellops-RunsPanel .jp-cellops-RunItem');"
+        " return el && !known.includes(el.dataset.runId); }",
+        arg=[first, second],
+        timeout=RUN_TIMEOUT_MS,
+    )
+    third = view(page).locator(".jp-cellops-RunItem").first.get_attribute("data-run-id")
+    assert wait_run(lab, package, third)["parameters"] == {"n": 5}
+    assert "n=5" in view(page).locator(".jp-cellops-RunItem").first.inner_text()
+
 
 def test_ui_a_reload_restores_the_notebook_and_every_kind_of_view(
     page: Any, lab: Lab, screenshot: Any

@@ -11,7 +11,8 @@ import {
   stageLook,
   stripAnsi
 } from '../lib/runs';
-import { IRunStatus, IStageStatus } from '../tokens';
+import { ParamFields, runParams } from '../paramform';
+import { IParameterInfo, IRunStatus, IStageStatus } from '../tokens';
 import { runStatusWord, StateBadge } from './StateLegend';
 
 export interface IRunDetailProps {
@@ -25,6 +26,10 @@ export interface IRunDetailProps {
   onCancel: () => void;
   onResume: () => void;
   onRerun: () => void;
+  /** The pipeline's typed parameters (empty until known): the form for a changed run. */
+  parameters: IParameterInfo[];
+  /** Start a new run with these parameters (those that differ from the defaults). */
+  onRun: (params: Record<string, unknown>) => void;
   onOpenExecuted: (stage: string) => void;
   /** Open the source notebook at this (0-based) cell. */
   onOpenCell: (index: number) => void;
@@ -70,6 +75,55 @@ function StageError(props: {
   );
 }
 
+/** The form of a new run that starts from this run's parameters, any of them changed. */
+function RunWithChanges(props: {
+  run: IRunStatus;
+  parameters: IParameterInfo[];
+  trans: TranslationBundle;
+  onRun: (params: Record<string, unknown>) => void;
+  onClose: () => void;
+}): JSX.Element {
+  const { trans } = props;
+  const [values, setValues] = React.useState<Record<string, string>>(() =>
+    Object.fromEntries(
+      props.parameters.map(p => [
+        p.name,
+        String(props.run.parameters[p.name] ?? p.default)
+      ])
+    )
+  );
+  return (
+    <form
+      className="jp-cellops-RunWithChanges"
+      aria-label={trans.__('Run with changed parameters')}
+      onSubmit={event => {
+        event.preventDefault();
+        props.onRun(runParams(props.parameters, values));
+        props.onClose();
+      }}
+    >
+      <ParamFields
+        parameters={props.parameters}
+        values={values}
+        onChange={setValues}
+        kind="param"
+        prefill
+      />
+      <div className="jp-cellops-Row">
+        <button
+          type="submit"
+          className="jp-mod-styled jp-mod-accept jp-cellops-RunChangedButton"
+        >
+          {trans.__('Run')}
+        </button>
+        <button type="button" className="jp-mod-styled" onClick={props.onClose}>
+          {trans.__('Close')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 /**
  * One run: its stages live, the errors once each, links to the executed notebooks, and the
  * Resume / Re-run / Cancel buttons.
@@ -77,6 +131,7 @@ function StageError(props: {
 export function RunDetail(props: IRunDetailProps): JSX.Element {
   const { run, trans } = props;
   const running = run.status === 'running';
+  const [changing, setChanging] = React.useState(false);
   const anyStageError = run.stages.some(s => s.error);
   // The runner's stderr says what the stages already say; it matters only when no stage
   // recorded an error (the runner died before it could write one).
@@ -124,11 +179,31 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
               {trans.__('Re-run')}
             </button>
           )}
+          {!running && props.parameters.length > 0 && (
+            <button
+              className="jp-mod-styled jp-cellops-ChangeParamsButton"
+              aria-expanded={changing}
+              title={trans.__('Start a new run with some parameters changed')}
+              onClick={() => setChanging(!changing)}
+            >
+              {trans.__('Run with changes…')}
+            </button>
+          )}
         </div>
       </div>
       <div className="jp-cellops-RunDetail-params">
         {trans.__('Parameters: %1', formatParameters(run.parameters) || '—')}
       </div>
+      {changing && !running && (
+        <RunWithChanges
+          key={run.id}
+          run={run}
+          parameters={props.parameters}
+          trans={trans}
+          onRun={props.onRun}
+          onClose={() => setChanging(false)}
+        />
+      )}
       {run.status === 'interrupted' && (
         <div className="jp-cellops-RunCancelled" role="status">
           {trans.__(

@@ -4,6 +4,7 @@ import * as React from 'react';
 
 import { isResumable } from '../lib/runs';
 import { RunsModel } from '../models/runs';
+import { IParameterInfo } from '../tokens';
 import { RunDetail } from './RunDetail';
 import { nearEnd, RunList } from './RunList';
 
@@ -28,6 +29,12 @@ export class RunsPanel extends ReactWidget {
   readonly pkg: string;
   /** The source notebook the package was promoted from ('' when not known). */
   readonly notebook: string;
+
+  /** The pipeline's typed parameters, for a run with changes (known once analysed). */
+  set parameters(parameters: IParameterInfo[]) {
+    this._parameters = parameters;
+    this.update();
+  }
 
   dispose(): void {
     this.model.dispose();
@@ -87,6 +94,8 @@ export class RunsPanel extends ReactWidget {
                     onCancel={() => void model.cancel(run.id)}
                     onResume={() => void model.resume()}
                     onRerun={() => void model.start(run.parameters)}
+                    parameters={this._parameters}
+                    onRun={params => void model.start(params)}
                     onOpenExecuted={stage =>
                       this._options.onOpenExecuted(run.id, stage)
                     }
@@ -109,6 +118,7 @@ export class RunsPanel extends ReactWidget {
   }
 
   private _options: RunsPanel.IOptions;
+  private _parameters: IParameterInfo[] = [];
   private _pane = React.createRef<HTMLDivElement>();
 }
 
