@@ -256,11 +256,15 @@ export function SweepView(props: ISweepViewProps): JSX.Element {
               </table>
               {status.metrics.length > 0 && xParam && (
                 <div className="jp-cellops-PlotBox">
-                  <Choice
-                    value={chosen}
-                    options={status.metrics}
-                    onChange={setMetric}
-                  />
+                  <label className="jp-cellops-Toggle">
+                    {trans.__('metric')}
+                    <Choice
+                      value={chosen}
+                      options={status.metrics}
+                      onChange={setMetric}
+                      label={trans.__('metric')}
+                    />
+                  </label>
                   <ScatterPlot
                     xLabel={xParam}
                     yLabel={chosen}

@@ -84,6 +84,10 @@ def test_ui_history_view_diff_restore(page: Any, lab: Lab, screenshot: Any) -> N
         " return m && m.innerText.includes('x = 1') && m.innerText.includes('x = 2'); }"
     )
     assert merge.locator(".cm-changedLine").count() >= 2  # a changed line on each side
+    # Beside the notebook the view is narrow: the versions go above, the diff takes the width.
+    width = view.bounding_box()["width"]
+    assert width < 720
+    assert merge.bounding_box()["width"] > 0.85 * width
     screenshot("history-merge-view", view)
     # Restore puts the old code back into the cell.
     versions.nth(1).locator(".jp-cellops-RestoreButton").click()
