@@ -20,9 +20,11 @@ Run: .venv/bin/python benchmarks/bench_ui.py [CASE ...]
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -149,6 +151,14 @@ def fill_history(db: Path, notebook: str, cell_id: str, executions: int) -> None
     writer.close(timeout=600)
 
 
+def _newest_execution(db: Path, notebook: str, cell_id: str) -> int:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        row = conn.execute(
+            "SELECT max(id) FROM executions WHERE notebook = ? AND cell_id = ?", (notebook, cell_id)
+        ).fetchone()
+    return int(row[0])
+
+
 def history_render(page: Any, lab: Lab) -> list[float]:
     nb = {
         "cells": [
@@ -174,13 +184,14 @@ def history_render(page: Any, lab: Lab) -> list[float]:
     # The store keys notebooks by their absolute path, as the server's kernels record them.
     notebook = str((lab.root / "hist.ipynb").resolve())
     fill_history(db, notebook, "hist-a", 10_000)
+    newest = _newest_execution(db, notebook, "hist-a")  # other cases may have filled the store
     fill_history(db, notebook, "hist-b", 10_000)
     open_notebook(page, lab, "hist.ipynb")
     page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(1).locator(".jp-InputPrompt").click()
     sidebar(page).locator(".jp-cellops-OpenHistory").click()  # the view stays open
     samples = []
     first = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell[data-windowed-list-index='0']"
-    history = ".jp-cellops-HistoryWidget .jp-cellops-Version[data-execution='10000']"
+    history = f".jp-cellops-HistoryWidget .jp-cellops-Version[data-execution='{newest}']"
     for i in range(REPEAT + 1):
         # Select the other cell first (untimed), then time selecting the 10,000-execution one.
         page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(1).locator(".jp-InputPrompt").click()
