@@ -23,6 +23,10 @@ $(VENV)/.installed: pyproject.toml package.json yarn.lock scripts/dependencies.p
 	# cellops itself, editable and without isolation: its JupyterLab extension builds with this
 	# virtualenv's jupyterlab (jlpm install + build via hatch-jupyter-builder).
 	$(PY) -m pip install --quiet --no-build-isolation -e ".[$(subst $(space),$(comma),$(EXTRAS))]"
+	# pip copied the built extension into the virtualenv; served from the source tree instead
+	# (as `jupyter labextension develop` links it), a later `jlpm build` is what the lab loads.
+	rm -rf $(VENV)/share/jupyter/labextensions/cellops
+	ln -s $(abspath src/cellops/labextension) $(VENV)/share/jupyter/labextensions/cellops
 	touch $@
 
 install: $(VENV)/.installed
