@@ -14,6 +14,9 @@ durations in the executed notebooks; runs taking turns, medians of ``CELLOPS_BEN
 (b'') The recorder's own work on the same code, replayed (``replay``): the figure that does not
 drown in the scatter of two whole runs (``replayed_cost``).
 
+(c) A library outside the project imported by a stage (``library``): its modules hashed by
+bytes against by normalised source (``library_modules``).
+
 ``python bench_trace.py cached`` or ``recording`` measures one part (each under two minutes);
 ``--quick`` uses 20 files of 1 MiB while developing.
 """
@@ -25,6 +28,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from _common import EXAMPLES, Row, cellops, report, run, side_by_side, tempdir, write_notebook
@@ -318,6 +322,47 @@ def in_process_cost(runs: int = 7) -> list[Row]:
     ]
 
 
+def library_modules(runs: int = 3) -> list[Row]:
+    """A library on PYTHONPATH outside the project, imported by a stage: its modules are local
+    to the kernel, and the first run hashes each. By bytes (outside the package and its folder)
+    against by normalised source (as when the same files sit inside the project), taking
+    turns, a fresh hash cache each time, medians of ``runs``; matplotlib's own modules. The
+    "by source" side is the hashing from_trace did before for such modules."""
+    import tempfile
+
+    import matplotlib
+
+    from cellops.run.reads import MODULE, Hashes, from_trace
+
+    folder = Path(matplotlib.__file__).parent
+    modules = {f"matplotlib.{p.stem}": str(p) for p in sorted(folder.glob("*.py"))}
+    size = sum(Path(p).stat().st_size for p in modules.values()) / 1e6
+    times: dict[str, list[float]] = {"bytes": [], "source": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "trace.json"
+        trace.write_text(
+            json.dumps({"files": [], "listings": [], "modules": modules, "distributions": []}),
+            encoding="utf-8",
+        )
+        for i in range(runs):
+            for how in ("bytes", "source"):
+                hashes = Hashes(Path(tmp) / f"h{i}{how}.json")
+                start = time.perf_counter()
+                if how == "bytes":
+                    from_trace(trace, Path(tmp), [], hashes, installed={}, distributions={})
+                else:  # what from_trace did before: every local module by its source
+                    for path in modules.values():
+                        hashes.digest(MODULE, path)
+                times[how].append(time.perf_counter() - start)
+    by_bytes, by_source = statistics.median(times["bytes"]), statistics.median(times["source"])
+    note = f"{len(modules)} modules, {size:.1f} MB; median of {runs}"
+    return [
+        Row("(c) first-run hash of a library's modules, by source (before)", by_source, note=note),
+        Row("(c) the same, by bytes (a library outside the project)", by_bytes, note=note),
+        Row("(c) by source / by bytes", by_source / by_bytes, unit="x"),
+    ]
+
+
 def measure(parts: tuple[str, ...] = ("cached", "recording")) -> list[Row]:
     rows: list[Row] = []
     for part, how in (("cached", cached_overhead), ("recording", first_run_cost)):
@@ -328,6 +373,8 @@ def measure(parts: tuple[str, ...] = ("cached", "recording")) -> list[Row]:
         rows += in_process_cost()
     if "replay" in parts:
         rows += replayed_cost()
+    if "library" in parts:
+        rows += library_modules()
     return rows
 
 

@@ -162,3 +162,56 @@ def test_reads_round_trip_and_older_entries(tmp_path: Path) -> None:
     assert Reads.from_dict(None) is None and Reads.from_dict({"files": {}}) is None
     (tmp_path / "data.csv").write_text("b", encoding="utf-8")
     assert changed(reads, tmp_path, Hashes(tmp_path / "h.json")) == "data.csv"
+
+
+def _traced_modules(tmp_path: Path, modules: dict[str, Path]) -> Reads:
+    trace = tmp_path / "package" / "t.json"
+    trace.parent.mkdir(exist_ok=True)
+    trace.write_text(
+        json.dumps(
+            {
+                "files": [],
+                "listings": [],
+                "modules": {n: str(p) for n, p in modules.items()},
+                "distributions": [],
+            }
+        ),
+        encoding="utf-8",
+    )
+    found = from_trace(
+        trace, trace.parent, [], Hashes(tmp_path / "h.json"), installed={}, distributions={}
+    )
+    assert found is not None
+    return found.reads
+
+
+@given(comment=st.text(alphabet="abc xyz-=.", max_size=20))
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_library_outside_the_project_is_hashed_by_its_bytes(tmp_path: Path, comment: str) -> None:
+    """A module on PYTHONPATH outside the package and its folder: a comment-only edit re-runs
+    the stage (the safe side; normalising a large library's source cost seconds), while the
+    project's own helper keeps ignoring comments. Old records (no "hashed") read as source."""
+    (tmp_path / "package").mkdir(exist_ok=True)
+    (tmp_path / "lib").mkdir(exist_ok=True)
+    helper, library = tmp_path / "package" / "helper.py", tmp_path / "lib" / "plotlib.py"
+    for module in (helper, library):
+        module.write_text("def f(x):\n    return x + 1\n", encoding="utf-8")
+    reads = _traced_modules(tmp_path, {"helper": helper, "plotlib": library})
+    assert reads.modules["helper"].hashed == "source"
+    assert reads.modules["plotlib"].hashed == "bytes"
+    assert reads.modules["plotlib"].path == str(library)  # outside the package: absolute
+    assert Reads.from_dict(reads.to_dict()) == reads
+    hashes = Hashes(tmp_path / "h.json")
+    package = tmp_path / "package"
+    helper.write_text(f"# {comment}\ndef f(x):\n    return x + 1\n", encoding="utf-8")
+    assert changed(reads, package, hashes) is None
+    library.write_text(f"# {comment}\ndef f(x):\n    return x + 1\n", encoding="utf-8")
+    assert changed(reads, package, hashes) == f"module plotlib ({library})"
+    old = reads.to_dict()
+    for entry in old["modules"].values():
+        del entry["hashed"]
+    before = Reads.from_dict(old)
+    assert before is not None
+    assert {m.hashed for m in before.modules.values()} == {"source"}
+    old["modules"]["helper"]["hashed"] = "zstd"
+    assert Reads.from_dict(old) is None  # from a newer cellops: never reused

@@ -116,10 +116,24 @@ class Hashes:
             atomic_write(self.path, text)
 
 
+SOURCE, BYTES = "source", "bytes"
+
+
 @dataclass(frozen=True)
 class Module:
     path: str
     sha256: str
+    # SOURCE: the normalised source (the project's own modules, where a comment-only edit
+    # must not re-run a stage); BYTES: the file's bytes (a library on PYTHONPATH outside the
+    # project: normalising thousands of its lines cost seconds, and an edit there is rare).
+    hashed: str = SOURCE
+
+    @property
+    def kind(self) -> str:
+        return _KINDS[self.hashed]
+
+
+_KINDS = {SOURCE: MODULE, BYTES: FILE}
 
 
 @dataclass(frozen=True)
@@ -140,7 +154,8 @@ class Reads:
             "files": dict(sorted(self.files.items())),
             "listings": dict(sorted(self.listings.items())),
             "modules": {
-                n: {"path": m.path, "sha256": m.sha256} for n, m in sorted(self.modules.items())
+                n: {"path": m.path, "sha256": m.sha256, "hashed": m.hashed}
+                for n, m in sorted(self.modules.items())
             },
             "distributions": dict(sorted(self.distributions.items())),
             "imported": list(self.imported),
@@ -157,7 +172,8 @@ class Reads:
                 files={str(k): str(v) for k, v in data["files"].items()},
                 listings={str(k): str(v) for k, v in data["listings"].items()},
                 modules={
-                    str(n): Module(str(m["path"]), str(m["sha256"]))
+                    # Records before "hashed" hashed every module by its source.
+                    str(n): Module(str(m["path"]), str(m["sha256"]), _hashed(m.get("hashed")))
                     for n, m in data["modules"].items()
                 },
                 distributions={str(k): str(v) for k, v in data.get("distributions", {}).items()},
@@ -166,6 +182,14 @@ class Reads:
             )
         except (KeyError, TypeError, AttributeError):
             return None
+
+
+def _hashed(value: object) -> str:
+    if value is None:
+        return SOURCE
+    if value in _KINDS:
+        return str(value)
+    raise TypeError(f"unknown module hash {value!r}")  # an entry from a newer cellops
 
 
 def _shown(path: str, package: Path) -> str:
@@ -192,7 +216,7 @@ def changed(
             if hashes.digest(kind, _absolute(shown, package)) != sha:
                 return shown
     for name, module in reads.modules.items():
-        if hashes.digest(MODULE, _absolute(module.path, package)) != module.sha256:
+        if hashes.digest(module.kind, _absolute(module.path, package)) != module.sha256:
             return f"module {name} ({module.path})"
     return None
 
@@ -213,6 +237,12 @@ def _pins(
     chosen = {m for m in modules if m != "cellops"}
     found = closure(chosen, installed, by_module=by_module)
     return {name: lock.get(name, "") for name in sorted(found)}
+
+
+def _module(path: str, package: Path, roots: tuple[str, ...], hashes: Hashes) -> Module:
+    """A local module, hashed by its source inside the project (``roots``), else by bytes."""
+    hashed = SOURCE if os.path.abspath(path).startswith(roots) else BYTES
+    return Module(_shown(path, package), hashes.digest(_KINDS[hashed], path), hashed)
 
 
 @dataclass(frozen=True)
@@ -260,6 +290,7 @@ def from_trace(
         return None
     imported.update(m.split(".")[0] for m in preloaded)
     work = workdir or package
+    roots = tuple(os.path.join(os.path.abspath(r), "") for r in (work, package))
     spelled = set(named) | module_names(local.values(), (work, package))
     found = named_paths(work, spelled, (work, package))
     files += sorted(found.files - set(local.values()))
@@ -276,10 +307,7 @@ def from_trace(
     reads = Reads(
         files={_shown(f, package): hashes.digest(FILE, f) for f in files if kept(f)},
         listings={_shown(d, package): hashes.digest(LISTING, d) for d in listings if kept(d)},
-        modules={
-            str(name): Module(_shown(path, package), hashes.digest(MODULE, path))
-            for name, path in local.items()
-        },
+        modules={str(name): _module(path, package, roots, hashes) for name, path in local.items()},
         distributions=_versions(imported, distributions) if imported else {},
         imported=tuple(sorted(imported)),
         pins=_pins(
