@@ -184,7 +184,7 @@ export interface IBatchList {
 
 // Experiment tracking (docs/tracking.md)
 
-export interface IExecutionSummary {
+export interface IExecutionCore {
   id: number;
   execution_count: number | null;
   started: number;
@@ -194,8 +194,11 @@ export interface IExecutionSummary {
   error_message: string | null;
   run_id: string | null;
   stage: string | null;
-  code_sha: string;
   metrics: Record<string, number | null>;
+}
+
+export interface IExecutionSummary extends IExecutionCore {
+  code_sha: string;
 }
 
 export interface IHistory {
@@ -205,10 +208,15 @@ export interface IHistory {
 }
 
 /** A row of the experiments table: the notebook is the table's, the code hash is not sent. */
-export interface IExperimentRow extends Omit<IExecutionSummary, 'code_sha'> {
+export interface IExperimentRow extends IExecutionCore {
   cell_id: string;
   ended: number | null;
   params: Record<string, unknown>;
+}
+
+export interface ICompareRow extends IExperimentRow {
+  notebook: string;
+  code_sha: string;
 }
 
 export interface IExperiments {
@@ -265,8 +273,8 @@ export interface IMetricDiff {
 }
 
 export interface ICompare {
-  a: IExperimentRow;
-  b: IExperimentRow;
+  a: ICompareRow;
+  b: ICompareRow;
   same_code: boolean;
   params: IParamDiff[];
   metrics: IMetricDiff[];

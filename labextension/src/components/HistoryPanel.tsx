@@ -9,7 +9,6 @@ import { awaitRecord } from '../models/poll';
 import { IExecution, IExecutionSummary, IHistory } from '../tokens';
 import { MergeDiff } from './MergeDiff';
 
-/** A record not committed yet is asked for every half second, for ~25 s, then given up. */
 /** The diff side that is the cell as it is now, not a recorded version. */
 const NOW = -1;
 

@@ -199,7 +199,7 @@ class BatchList(TypedDict):
 # -- experiment tracking (docs/tracking.md) ---------------------------------------------------
 
 
-class ExecutionSummary(TypedDict):
+class ExecutionCore(TypedDict):
     id: int
     execution_count: int | None
     started: float
@@ -209,8 +209,11 @@ class ExecutionSummary(TypedDict):
     error_message: str | None
     run_id: str | None
     stage: str | None
-    code_sha: str
     metrics: dict[str, float | None]
+
+
+class ExecutionSummary(ExecutionCore):
+    code_sha: str
 
 
 class History(TypedDict):
@@ -219,14 +222,21 @@ class History(TypedDict):
     executions: list[ExecutionSummary]
 
 
-class ExperimentRow(ExecutionSummary):
+class ExperimentRow(ExecutionCore):
+    """A row of the experiments table: the notebook is the table's, the code hash not sent."""
+
     cell_id: str
-    notebook: str
     ended: float | None
     params: dict[str, Any]
 
 
+class CompareRow(ExperimentRow):
+    notebook: str
+    code_sha: str
+
+
 class Experiments(TypedDict):
+    path: str
     executions: list[ExperimentRow]
     params: list[str]
     metrics: list[str]
@@ -281,8 +291,8 @@ class MetricDiff(TypedDict):
 
 
 class Compare(TypedDict):
-    a: ExperimentRow
-    b: ExperimentRow
+    a: CompareRow
+    b: CompareRow
     same_code: bool
     params: list[ParamDiff]
     metrics: list[MetricDiff]
