@@ -8,6 +8,7 @@ DEMO := build/demo/wine_fanout-pipeline
 EXTRAS := data lab image dask mlflow export s3 test
 space := $(subst ,, )
 comma := ,
+EXT_DIR := $(VENV)/share/jupyter/labextensions/cellops
 BUILD_DEPS := hatchling hatch-jupyter-builder hatch-nodejs-version editables "jupyterlab>=4.6,<5" "jupyter-builder>=1.3"
 
 .PHONY: demo test install system-deps airflow lint typecheck bench clean
@@ -23,10 +24,12 @@ $(VENV)/.installed: pyproject.toml package.json yarn.lock scripts/dependencies.p
 	# cellops itself, editable and without isolation: its JupyterLab extension builds with this
 	# virtualenv's jupyterlab (jlpm install + build via hatch-jupyter-builder).
 	$(PY) -m pip install --quiet --no-build-isolation -e ".[$(subst $(space),$(comma),$(EXTRAS))]"
-	# pip copied the built extension into the virtualenv; served from the source tree instead
-	# (as `jupyter labextension develop` links it), a later `jlpm build` is what the lab loads.
-	rm -rf $(VENV)/share/jupyter/labextensions/cellops
-	ln -s $(abspath src/cellops/labextension) $(VENV)/share/jupyter/labextensions/cellops
+	# pip copied the built extension into the virtualenv: its built parts are linked to the
+	# source tree's instead, so a later `jlpm build` is what the lab loads (pip's install.json,
+	# which tells JupyterLab the package manager, stays).
+	for part in package.json static schemas; do \
+	  rm -rf $(EXT_DIR)/$$part; ln -s $(abspath src/cellops/labextension)/$$part $(EXT_DIR)/$$part; \
+	done
 	touch $@
 
 install: $(VENV)/.installed
