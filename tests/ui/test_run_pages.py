@@ -67,3 +67,7 @@ def test_a_thousand_run_list_scrolls_to_the_oldest_run(
     page.keyboard.press("ArrowDown")
     view.locator(f".jp-cellops-RunDetail[data-run-id='bench-{COUNT - 2:05d}']").wait_for()
     assert oldest.count() == 0  # scrolled out, no longer drawn
+    # Enter on a run that has the focus but is not the chosen one shows it.
+    view.locator(f".jp-cellops-RunItem[data-run-id='bench-{COUNT - 4:05d}']").focus()
+    page.keyboard.press("Enter")
+    view.locator(f".jp-cellops-RunDetail[data-run-id='bench-{COUNT - 4:05d}']").wait_for()

@@ -86,7 +86,8 @@ function useListView(
 
 /**
  * The package's runs, newest first: status, start, duration, parameters and stage counts.
- * Arrow keys (Home, End) move between runs; Enter or a click shows one in the detail pane.
+ * Arrow keys (Home, End) move between runs; Enter, Space or a click shows one in the detail
+ * pane.
  * Only the runs in the pane's view are drawn, so a list of thousands scrolls as one of ten;
  * the pane loads the next page near the end (see `nearEnd`).
  */
@@ -131,6 +132,11 @@ export function RunList(props: IRunListProps): JSX.Element {
     setFocusId(next.id);
   };
   const onKey = (event: React.KeyboardEvent, index: number) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      props.onSelect(runs[index].id); // the run Tab reached, not yet chosen
+      return;
+    }
     const to: Record<string, number> = {
       ArrowDown: index + 1,
       ArrowUp: index - 1,
