@@ -63,15 +63,18 @@ class Named:
                     self._file(file)
 
 
-def module_names(files: Iterable[str], roots: Iterable[Path]) -> set[str]:
-    """The paths and patterns the local module files ``files`` under ``roots`` name (the
-    notebook's own helpers: a library outside the environment, on ``PYTHONPATH``, names paths
-    of its own installation, not the stage's data)."""
-    inside = tuple(os.path.join(os.path.normpath(r), "") for r in roots)
+def own_modules(files: Iterable[str], roots: Iterable[Path]) -> set[str]:
+    """Of the local module files ``files``, the notebook's own helpers: those under ``roots``.
+    A library outside the environment (on ``PYTHONPATH``) is not one: it names paths of its own
+    installation, not the stage's data, and ``run.reads`` hashes it by bytes."""
+    inside = tuple(os.path.join(os.path.abspath(r), "") for r in roots)
+    return {path for path in files if os.path.abspath(path).startswith(inside)}
+
+
+def module_names(files: Iterable[str]) -> set[str]:
+    """The paths and patterns the module files ``files`` name."""
     found: set[str] = set()
     for path in files:
-        if not path.startswith(inside):
-            continue
         try:
             source = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

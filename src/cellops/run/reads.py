@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cellops.fsutil import atomic_write, hash_file
-from cellops.run.named import module_names, named_paths
+from cellops.run.named import module_names, named_paths, own_modules
 
 if TYPE_CHECKING:
     from cellops.package.lock import Dist
@@ -239,9 +239,9 @@ def _pins(
     return {name: lock.get(name, "") for name in sorted(found)}
 
 
-def _module(path: str, package: Path, roots: tuple[str, ...], hashes: Hashes) -> Module:
-    """A local module, hashed by its source inside the project (``roots``), else by bytes."""
-    hashed = SOURCE if os.path.abspath(path).startswith(roots) else BYTES
+def _module(path: str, package: Path, own: bool, hashes: Hashes) -> Module:
+    """A local module, hashed by its source when it is the notebook's own, else by bytes."""
+    hashed = SOURCE if own else BYTES
     return Module(_shown(path, package), hashes.digest(_KINDS[hashed], path), hashed)
 
 
@@ -290,8 +290,8 @@ def from_trace(
         return None
     imported.update(m.split(".")[0] for m in preloaded)
     work = workdir or package
-    roots = tuple(os.path.join(os.path.abspath(r), "") for r in (work, package))
-    spelled = set(named) | module_names(local.values(), (work, package))
+    own = own_modules(local.values(), (work, package))
+    spelled = set(named) | module_names(own)
     found = named_paths(work, spelled, (work, package))
     files += sorted(found.files - set(local.values()))
     listings += sorted(found.listings)
@@ -307,7 +307,9 @@ def from_trace(
     reads = Reads(
         files={_shown(f, package): hashes.digest(FILE, f) for f in files if kept(f)},
         listings={_shown(d, package): hashes.digest(LISTING, d) for d in listings if kept(d)},
-        modules={str(name): _module(path, package, roots, hashes) for name, path in local.items()},
+        modules={
+            str(name): _module(path, package, path in own, hashes) for name, path in local.items()
+        },
         distributions=_versions(imported, distributions) if imported else {},
         imported=tuple(sorted(imported)),
         pins=_pins(
